@@ -1,0 +1,201 @@
+import { asPage, http, toApiPath, type Page } from '@/utils/http'
+import type { Geometry } from 'geojson'
+import type { UnitRef } from './auth'
+
+export type CaseStatus =
+  'draft' | 'submitted' | 'reviewing' | 'accepted' | 'rejected' | 'voided' | 'closed' | 'expired'
+
+export type Liability = 'full' | 'major' | 'equal' | 'minor' | 'none'
+
+export interface LngLat {
+  lng: number
+  lat: number
+}
+
+export interface CaseLocation {
+  lng: number
+  lat: number
+  coord_system: 'wgs84' | 'gcj02'
+  address: string
+  gcj02?: LngLat
+  wgs84?: LngLat
+}
+
+export interface Party {
+  index: number
+  plate: string
+  vehicle_type: string
+  insurer: string | null
+  insurer_name: string
+  insurer_label?: string
+  phone: string
+  driver_name: string
+}
+
+export interface Media {
+  id: number
+  slot: string
+  party: number | null
+  kind: 'image' | 'video'
+  size: number
+  sha256: string
+  url: string
+  thumb_url: string | null
+  created_at: string
+  exif_taken_at?: string | null
+}
+
+export interface TimelineEntry {
+  at: string
+  status: CaseStatus | string
+  label: string
+  note: string
+  by?: string | { display_name?: string; username?: string } | null
+}
+
+export interface VehicleHistoryEntry {
+  occurred_at?: string
+  submitted_at?: string
+  unit?: UnitRef | string | null
+  unit_name?: string
+  status?: string
+  status_label?: string
+  receipt_no?: string | null
+}
+
+export interface CaseFraudWarning {
+  id: number
+  plate: string
+  count: number
+  window_days?: number
+  created_at?: string
+  history?: VehicleHistoryEntry[]
+  cases?: VehicleHistoryEntry[]
+}
+
+export interface CaseListItem {
+  id: number
+  receipt_no: string | null
+  status: CaseStatus
+  status_label?: string
+  unit: UnitRef | null
+  inside_jurisdiction: boolean
+  occurred_at: string
+  submitted_at: string | null
+  location?: Partial<CaseLocation>
+  parties?: Party[]
+  plates?: string[]
+  fraud_warnings?: CaseFraudWarning[] | number
+  fraud_warning_count?: number
+  claimed_by?: PersonRef | null
+}
+
+export type PersonRef = { id?: number; display_name?: string; username?: string } | string
+
+export interface Closing {
+  liabilities: { party: number; liability: Liability }[]
+  notes: string
+  closed_at?: string
+  by?: PersonRef | null
+}
+
+export interface CaseDetail extends CaseListItem {
+  checklist: Record<string, boolean>
+  location: CaseLocation
+  parties: Party[]
+  media: Media[]
+  timeline: TimelineEntry[]
+  feedback: string
+  next_step?: string
+  fraud_warnings: CaseFraudWarning[]
+  created_at: string
+  claimed_by: PersonRef | null
+  decisions?: {
+    decision: 'accepted' | 'rejected'
+    feedback: string
+    at?: string
+    by?: PersonRef | null
+  }[]
+  transfers?: {
+    from_unit?: UnitRef | null
+    to_unit?: UnitRef | null
+    reason: string
+    at?: string
+    by?: PersonRef | null
+  }[]
+  closing: Closing | null
+  unit_polygon: Geometry | null
+}
+
+export interface CaseFilters {
+  status?: string
+  unit?: string | number
+  plate?: string
+  receipt_no?: string
+  fraud?: string
+  inside_jurisdiction?: string
+  submitted_after?: string
+  submitted_before?: string
+  ordering?: string
+}
+
+export async function listCases(
+  filters: CaseFilters,
+  next?: string | null,
+): Promise<Page<CaseListItem>> {
+  const { data } = next
+    ? await http.get(toApiPath(next), { silent: true })
+    : await http.get('/cases', { params: filters, silent: true })
+  return asPage<CaseListItem>(data)
+}
+
+export async function getCase(id: number | string): Promise<CaseDetail> {
+  const { data } = await http.get<CaseDetail>(`/cases/${id}`, { silent: true })
+  return data
+}
+
+// Actions answer with the updated case; the caller reloads anyway on 409 so it shows fresh state.
+export async function claimCase(id: number): Promise<CaseDetail> {
+  const { data } = await http.post<CaseDetail>(`/cases/${id}/claim`, {}, { silent: true })
+  return data
+}
+
+export async function decideCase(
+  id: number,
+  decision: 'accepted' | 'rejected',
+  feedback: string,
+): Promise<CaseDetail> {
+  const { data } = await http.post<CaseDetail>(
+    `/cases/${id}/decision`,
+    { decision, feedback },
+    { silent: true },
+  )
+  return data
+}
+
+export async function voidCase(id: number, reason: string): Promise<CaseDetail> {
+  const { data } = await http.post<CaseDetail>(`/cases/${id}/void`, { reason }, { silent: true })
+  return data
+}
+
+export async function transferCase(id: number, unit: number, reason: string): Promise<CaseDetail> {
+  const { data } = await http.post<CaseDetail>(
+    `/cases/${id}/transfer`,
+    { unit, reason },
+    { silent: true },
+  )
+  return data
+}
+
+export async function closeCase(
+  id: number,
+  liabilities: { party: number; liability: Liability }[],
+  notes: string,
+): Promise<CaseDetail> {
+  const { data } = await http.post<CaseDetail>(
+    `/cases/${id}/close`,
+    { liabilities, notes },
+    { silent: true },
+  )
+  return data
+}

@@ -1,0 +1,32 @@
+import { asPage, http, type Page } from '@/utils/http'
+import type { UnitRef } from './auth'
+import type { PersonRef } from './cases'
+
+export interface FraudWarning {
+  id: number
+  case: { id: number; receipt_no: string | null; unit: UnitRef | null }
+  plate: string
+  count: number
+  window_days: number
+  created_at: string
+  dispatch: null | { station: UnitRef | number | null; by: PersonRef | null; at: string }
+  suggested_station: { id: number; name: string; distance_m: number } | null
+}
+
+export async function listFraudWarnings(params: {
+  page?: number
+  plate?: string
+  dispatched?: string
+}): Promise<Page<FraudWarning>> {
+  const { data } = await http.get('/fraud/warnings', { params, silent: true })
+  return asPage<FraudWarning>(data)
+}
+
+export async function dispatchWarning(id: number, station: number): Promise<FraudWarning> {
+  const { data } = await http.post<FraudWarning>(
+    `/fraud/warnings/${id}/dispatch`,
+    { station },
+    { silent: true },
+  )
+  return data
+}

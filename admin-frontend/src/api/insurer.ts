@@ -1,0 +1,35 @@
+import { http } from '@/utils/http'
+import type { CaseDetail } from './cases'
+
+export interface InsurerClaim {
+  claim_no: string
+  accepted_at: string
+  by?: string
+  insurer?: string
+}
+
+export type InsurerCase = Omit<CaseDetail, 'unit_polygon' | 'closing'> & {
+  claims?: InsurerClaim[]
+  claim?: InsurerClaim | null
+  closing?: CaseDetail['closing']
+}
+
+export async function lookupCase(receiptNo: string): Promise<InsurerCase> {
+  const { data } = await http.get<InsurerCase>(`/insurer/cases/${encodeURIComponent(receiptNo)}`, {
+    silent: true,
+  })
+  return data
+}
+
+export async function recordClaim(
+  receiptNo: string,
+  claimNo: string,
+  acceptedAt: string,
+): Promise<unknown> {
+  const { data } = await http.post(
+    `/insurer/cases/${encodeURIComponent(receiptNo)}/claim`,
+    { claim_no: claimNo, accepted_at: acceptedAt },
+    { silent: true },
+  )
+  return data
+}
