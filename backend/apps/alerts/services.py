@@ -1,0 +1,96 @@
+"""Storing alerts and fanning them out to unit groups after the transaction commits."""
+
+import logging
+import secrets
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+from django.db import transaction
+
+from apps.units.models import Unit
+
+from .models import Alert
+
+log = logging.getLogger(__name__)
+TICKET_TTL = 30
+_TICKET_PREFIX = "alerts:ticket:"
+
+
+def unit_group(unit_id: int) -> str:
+    return f"unit.{unit_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def alert_message(alert: Alert) -> dict:
+    unit = alert.unit
+    return {
+        "id": alert.pk,
+        "type": alert.type,
+        "case_id": alert.case_id,
+        "receipt_no": alert.data.get("receipt_no"),
+        "unit": {"id": unit.pk, "name": unit.name, "adcode": unit.adcode},
+        "title": alert.title,
+        "created_at": alert.created_at.isoformat(),
+        **{k: v for k, v in alert.data.items() if k not in {"receipt_no"}},
+    }
+
+
+def publish_case_alert(case, type_: str, title: str, unit: Unit | None = None, **data) -> Alert:
+    unit = unit or case.unit
+    alert = Alert.objects.create(
+        type=type_, case=case, unit=unit, title=title[:200], data={"receipt_no": case.receipt_no, "status": case.status, **data}
+    )
+    message = alert_message(alert)
+    groups = [unit_group(pk) for pk in unit.get_ancestors(include_self=True).values_list("pk", flat=True)]
+    transaction.on_commit(lambda: broadcast(groups, message))
+    return alert
+
+
+def broadcast(groups: list[str], message: dict) -> None:
+    """Best effort: a channel layer outage must not fail the request; clients resync by id."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        for group in groups:
+            async_to_sync(layer.group_send)(group, {"type": "alert.message", "message": message})
+    except Exception:
+        log.warning("alert broadcast failed; clients will resync", exc_info=True)
+
+
+def revoke_user_sockets(user_id: int) -> None:
+    """Close the live sockets of a user who was disabled or moved to another unit."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), {"type": "session.revoke"})
+    except Exception:
+        log.warning("socket revocation failed", exc_info=True)
+
+
+def issue_ticket(user) -> str:
+    ticket = secrets.token_urlsafe(24)
+    cache.set(_TICKET_PREFIX + ticket, user.pk, TICKET_TTL)
+    return ticket
+
+
+def redeem_ticket(ticket: str) -> int | None:
+    """Single use: the first redemption deletes it."""
+    if not ticket or len(ticket) > 64:
+        return None
+    key = _TICKET_PREFIX + ticket
+    try:
+        user_id = cache.get(key)
+        if user_id is None:
+            return None
+        # delete() answers whether this caller removed it, so two racing sockets cannot both win.
+        if not cache.delete(key):
+            return None
+    except Exception:
+        return None
+    return user_id

@@ -1,0 +1,209 @@
+from rest_framework import serializers
+
+from apps.cases.media_urls import media_url
+from apps.cases.models import Case, CaseEvent, Media, Party
+from apps.cases.next_steps import NEXT_STEPS
+from apps.cases.plates import mask_name, mask_phone
+
+
+class PartySerializer(serializers.ModelSerializer):
+    insurer = serializers.SerializerMethodField()
+    insurer_label = serializers.SerializerMethodField()
+    vehicle_type_label = serializers.CharField(source="get_vehicle_type_display", read_only=True)
+    liability_label = serializers.CharField(source="get_liability_display", read_only=True)
+
+    class Meta:
+        model = Party
+        fields = ["index", "plate", "vehicle_type", "vehicle_type_label", "insurer", "insurer_name", "insurer_label",
+                  "phone", "driver_name", "liability", "liability_label"]
+
+    def get_insurer(self, party: Party) -> str | None:
+        return party.insurer.code if party.insurer_id else None
+
+    def get_insurer_label(self, party: Party) -> str:
+        return party.insurer.name if party.insurer_id else party.insurer_name
+
+
+class MediaSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumb_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Media
+        fields = ["id", "slot", "party", "kind", "content_type", "size", "sha256", "width", "height", "exif_taken_at",
+                  "url", "thumb_url", "created_at"]
+
+    def get_url(self, media: Media) -> str | None:
+        return media_url(media, "original")
+
+    def get_thumb_url(self, media: Media) -> str | None:
+        return media_url(media, "thumb") or None
+
+
+class StaffMediaSerializer(MediaSerializer):
+    class Meta(MediaSerializer.Meta):
+        fields = MediaSerializer.Meta.fields + ["exif_lng", "exif_lat", "phash"]
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "action", "status", "label", "note"]
+
+
+class StaffEventSerializer(PublicEventSerializer):
+    actor = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+
+    class Meta(PublicEventSerializer.Meta):
+        fields = PublicEventSerializer.Meta.fields + ["actor", "unit", "data"]
+
+    def get_actor(self, event: CaseEvent) -> str:
+        if event.actor_id is None:
+            return ""
+        return event.actor.display_name or event.actor.username
+
+    def get_unit(self, event: CaseEvent) -> str:
+        return event.unit.name if event.unit_id else ""
+
+
+def unit_summary(unit) -> dict | None:
+    if unit is None:
+        return None
+    return {"id": unit.pk, "name": unit.name, "adcode": unit.adcode, "phone": unit.phone}
+
+
+class CaseBaseSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    unit = serializers.SerializerMethodField()
+    location = serializers.SerializerMethodField()
+    next_step = serializers.SerializerMethodField()
+    fraud_warnings = serializers.SerializerMethodField()
+
+    def get_unit(self, case: Case) -> dict | None:
+        return unit_summary(case.unit)
+
+    def get_location(self, case: Case) -> dict | None:
+        if case.lng is None:
+            return None
+        return {
+            "lng": case.lng, "lat": case.lat, "coord_system": case.coord_system, "address": case.address,
+            "detail": case.address_detail,
+            "gcj02": {"lng": case.gcj_lng, "lat": case.gcj_lat}, "wgs84": {"lng": case.wgs_lng, "lat": case.wgs_lat},
+        }
+
+    def get_next_step(self, case: Case) -> str:
+        return NEXT_STEPS.get(case.status, "")
+
+    def get_fraud_warnings(self, case: Case) -> list[dict]:
+        return []
+
+
+class OwnerCaseSerializer(CaseBaseSerializer):
+    parties = PartySerializer(many=True, read_only=True)
+    media = MediaSerializer(many=True, read_only=True)
+    timeline = PublicEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "receipt_no", "status", "status_label", "checklist", "location", "occurred_at", "parties", "media",
+                  "unit", "inside_jurisdiction", "timeline", "feedback", "next_step", "fraud_warnings", "created_at",
+                  "updated_at", "submitted_at"]
+
+
+class OwnerCaseListSerializer(CaseBaseSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "receipt_no", "status", "status_label", "unit", "occurred_at", "created_at", "updated_at",
+                  "submitted_at", "next_step", "location", "inside_jurisdiction", "fraud_warnings"]
+
+
+class FraudWarningBrief(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    plate = serializers.CharField()
+    count = serializers.IntegerField()
+    window_days = serializers.IntegerField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class StaffCaseListSerializer(CaseBaseSerializer):
+    plates = serializers.SerializerMethodField()
+    claimed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "receipt_no", "status", "status_label", "unit", "inside_jurisdiction", "occurred_at",
+                  "submitted_at", "decided_at", "address", "plates", "has_fraud_warning", "claimed_by", "fraud_warnings"]
+
+    def get_plates(self, case: Case) -> list[str]:
+        return [p.plate for p in case.parties.all()]
+
+    def get_claimed_by(self, case: Case) -> str:
+        return (case.claimed_by.display_name or case.claimed_by.username) if case.claimed_by_id else ""
+
+    def get_fraud_warnings(self, case: Case) -> list[dict]:
+        return FraudWarningBrief([w for w in case.fraud_warnings.all() if w.active], many=True).data
+
+
+class StaffCaseSerializer(StaffCaseListSerializer):
+    parties = PartySerializer(many=True, read_only=True)
+    media = StaffMediaSerializer(many=True, read_only=True)
+    timeline = StaffEventSerializer(source="events", many=True, read_only=True)
+    unit_polygon = serializers.SerializerMethodField()
+    insurer_claims = serializers.SerializerMethodField()
+
+    class Meta(StaffCaseListSerializer.Meta):
+        fields = StaffCaseListSerializer.Meta.fields + [
+            "checklist", "location", "parties", "media", "timeline", "feedback", "closing_notes", "next_step",
+            "claimed_at", "closed_at", "created_at", "unit_polygon", "insurer_claims",
+        ]
+
+    def get_unit_polygon(self, case: Case) -> dict | None:
+        return case.unit.jurisdiction if case.unit_id else None
+
+    def get_insurer_claims(self, case: Case) -> list[dict]:
+        return [{"company": c.company.name, "claim_no": c.claim_no, "accepted_at": c.accepted_at} for c in case.insurer_claims.all()]
+
+
+class InsurerCaseSerializer(CaseBaseSerializer):
+    """What an insurer sees: its own insured party in full, the others masked."""
+
+    parties = serializers.SerializerMethodField()
+    media = MediaSerializer(many=True, read_only=True)
+    timeline = PublicEventSerializer(source="events", many=True, read_only=True)
+    insurer_claims = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "receipt_no", "status", "status_label", "unit", "occurred_at", "submitted_at", "location",
+                  "parties", "media", "timeline", "feedback", "insurer_claims", "inside_jurisdiction", "fraud_warnings"]
+
+    def get_parties(self, case: Case) -> list[dict]:
+        company_id = self.context["company_id"]
+        rows = []
+        for row, party in zip(PartySerializer(case.parties.all(), many=True).data, case.parties.all()):
+            own = party.insurer_id == company_id
+            row = dict(row)
+            row["insured_by_you"] = own
+            if not own:
+                row["phone"] = mask_phone(party.phone)
+                row["driver_name"] = mask_name(party.driver_name)
+            rows.append(row)
+        return rows
+
+    def get_insurer_claims(self, case: Case) -> list[dict]:
+        return [{"company": c.company.name, "claim_no": c.claim_no, "accepted_at": c.accepted_at}
+                for c in case.insurer_claims.all() if c.company_id == self.context["company_id"]]
+
+
+class TrackSerializer(CaseBaseSerializer):
+    timeline = PublicEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["receipt_no", "status", "status_label", "unit", "occurred_at", "submitted_at", "timeline", "feedback",
+                  "next_step"]

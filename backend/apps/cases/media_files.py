@@ -1,0 +1,179 @@
+"""Checking and storing uploaded evidence.
+
+Files are judged by their bytes, not their names: images must decode with Pillow, videos must be an
+ISO base media container (MP4/MOV/3GP). The original bytes are stored unchanged under their SHA-256;
+the upload arrives as a temporary file on disk and is read in chunks, never as one block in memory.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile, File
+from django.utils import timezone
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from apps.common.exceptions import ApiError
+
+# A 200-megapixel photo does not come out of a phone; anything larger is a decompression bomb.
+Image.MAX_IMAGE_PIXELS = 120_000_000
+THUMB_SIZE = (480, 480)
+IMAGE_FORMATS = {"JPEG": (".jpg", "image/jpeg"), "PNG": (".png", "image/png"), "WEBP": (".webp", "image/webp"),
+                 "HEIF": (".heic", "image/heic"), "MPO": (".jpg", "image/jpeg")}
+VIDEO_BRANDS = {
+    b"isom": (".mp4", "video/mp4"), b"iso2": (".mp4", "video/mp4"), b"mp41": (".mp4", "video/mp4"),
+    b"mp42": (".mp4", "video/mp4"), b"avc1": (".mp4", "video/mp4"), b"dash": (".mp4", "video/mp4"),
+    b"M4V ": (".mp4", "video/mp4"), b"qt  ": (".mov", "video/quicktime"), b"3gp4": (".3gp", "video/3gpp"),
+    b"3gp5": (".3gp", "video/3gpp"), b"3gp6": (".3gp", "video/3gpp"), b"3g2a": (".3g2", "video/3gpp2"),
+}
+QT_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Checked:
+    kind: str
+    extension: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    taken_at: datetime | None = None
+    lng: float | None = None
+    lat: float | None = None
+    phash: str = ""
+    thumbnail: bytes | None = None
+
+
+def hash_file(upload: File) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    for chunk in upload.chunks(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+def _rational(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return float(value[0]) / float(value[1])
+
+
+def _gps(gps: dict) -> tuple[float | None, float | None]:
+    try:
+        lat = sum(_rational(v) / 60**i for i, v in enumerate(gps[2]))
+        lng = sum(_rational(v) / 60**i for i, v in enumerate(gps[4]))
+        if str(gps.get(1, "N")).upper().startswith("S"):
+            lat = -lat
+        if str(gps.get(3, "E")).upper().startswith("W"):
+            lng = -lng
+        if -90 <= lat <= 90 and -180 <= lng <= 180:
+            return round(lng, 7), round(lat, 7)
+    except Exception:
+        pass
+    return None, None
+
+
+def _taken_at(exif) -> datetime | None:
+    raw = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    if not raw or not isinstance(raw, str) or len(raw) > 40:
+        return None
+    try:
+        naive = datetime.strptime(raw.strip("\x00 ").strip(), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    # Phone cameras write local time without a zone; in Baise that is Asia/Shanghai.
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def average_hash(image: Image.Image) -> str:
+    """A 64-bit difference hash: survives re-saving and resizing, differs for a different photo."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = list(small.getdata())
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            bits = (bits << 1) | (pixels[row * 9 + col] > pixels[row * 9 + col + 1])
+    return f"{bits:016x}"
+
+
+def check_image(upload: File, max_bytes: int) -> Checked:
+    sha256, size = hash_file(upload)
+    _check_size(size, max_bytes, "照片")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:
+                fmt = probe.format
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
+                if fmt not in IMAGE_FORMATS:
+                    raise ApiError("invalid_file", "仅支持 JPEG、PNG、WEBP 格式的照片。", 400)
+                exif = image.getexif()
+                taken_at = _taken_at(exif)
+                lng, lat = _gps(exif.get_ifd(ExifTags.IFD.GPSInfo)) if exif else (None, None)
+                upright = ImageOps.exif_transpose(image)
+                width, height = upright.size
+                phash = average_hash(upright)
+                thumb = upright.convert("RGB")
+                thumb.thumbnail(THUMB_SIZE)
+                buffer = io.BytesIO()
+                thumb.save(buffer, "JPEG", quality=80)
+    except ApiError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ApiError("invalid_file", "图片像素过大，无法处理，请用手机相机正常拍摄后上传。", 400) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, Image.DecompressionBombError) as exc:
+        raise ApiError("invalid_file", "文件不是有效的图片或已损坏，请重新拍摄后上传。", 400) from exc
+    finally:
+        upload.seek(0)
+    extension, content_type = IMAGE_FORMATS[fmt]
+    return Checked(
+        kind="image", extension=extension, content_type=content_type, size=size, sha256=sha256, width=width,
+        height=height, taken_at=taken_at, lng=lng, lat=lat, phash=phash, thumbnail=buffer.getvalue(),
+    )
+
+
+def check_video(upload: File, max_bytes: int) -> Checked:
+    sha256, size = hash_file(upload)
+    _check_size(size, max_bytes, "视频")
+    upload.seek(0)
+    head = upload.read(64)
+    upload.seek(0)
+    if len(head) < 12:
+        raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
+    atom = head[4:8]
+    if atom == b"ftyp":
+        brand = head[8:12]
+        extension, content_type = VIDEO_BRANDS.get(brand, (".mp4", "video/mp4"))
+        if brand not in VIDEO_BRANDS and not brand[:3].isalnum():
+            raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
+    elif atom in QT_ATOMS:
+        extension, content_type = ".mov", "video/quicktime"
+    else:
+        raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
+    return Checked(kind="video", extension=extension, content_type=content_type, size=size, sha256=sha256)
+
+
+def _check_size(size: int, max_bytes: int, label: str) -> None:
+    if size == 0:
+        raise ApiError("invalid_file", f"{label}文件为空，请重新选择。", 400)
+    if size > max_bytes:
+        raise ApiError(
+            "file_too_large", f"{label}超过大小上限 {max_bytes // (1024 * 1024)} MB，请压缩或重新拍摄。", 413
+        )
+
+
+def thumbnail_file(checked: Checked) -> ContentFile | None:
+    if checked.thumbnail is None:
+        return None
+    return ContentFile(checked.thumbnail, name=f"{checked.sha256}.jpg")

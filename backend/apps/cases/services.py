@@ -1,0 +1,267 @@
+"""Owner-side writes: drafts, evidence, submission."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.common.exceptions import ApiError, Conflict
+from apps.system.parameters import params
+from apps.units.geo import both_datums, jurisdictions
+from apps.units.models import Unit
+from apps.wechat.models import Owner
+
+from . import hooks
+from .checklist import CALL_POLICE_MESSAGE, CHECKLIST_KEYS
+from .media_files import check_image, check_video, thumbnail_file
+from .media_slots import ALL_SLOTS, MULTI_SLOTS, PARTY_SLOTS, SCENE_SLOTS, VIDEO_SLOTS
+from .models import Case, CaseEvent, Media, Party, Status
+from .receipts import new_receipt_no
+from .validation import DraftInput, check_occurred_at
+
+MB = 1024 * 1024
+
+
+def _lock_draft(owner: Owner, case_id: int) -> Case:
+    case = Case.objects.select_for_update().filter(pk=case_id, owner=owner).first()
+    if case is None:
+        raise ApiError("not_found", "未找到该报案草稿。", 404)
+    if case.status != Status.DRAFT:
+        raise Conflict("案件已提交，资料不能再修改。如需更正请联系处理的交警大队。", code="not_draft")
+    return case
+
+
+def create_draft(owner: Owner, data: dict) -> Case:
+    limit = params.get("max_drafts_per_owner")
+    if Case.objects.filter(owner=owner, status=Status.DRAFT).count() >= limit:
+        raise ApiError("quota_exceeded", f"您已有 {limit} 份未提交的草稿，请先提交或删除旧草稿。", 429)
+    with transaction.atomic():
+        case = Case.objects.create(owner=owner, status=Status.DRAFT)
+        _apply(case, data, creating=True)
+    return case
+
+
+def update_draft(owner: Owner, case_id: int, data: dict) -> Case:
+    with transaction.atomic():
+        case = _lock_draft(owner, case_id)
+        _apply(case, data, creating=False)
+    return case
+
+
+def delete_draft(owner: Owner, case_id: int) -> None:
+    with transaction.atomic():
+        case = _lock_draft(owner, case_id)
+        files = [(m.file.name, m.thumbnail.name) for m in case.media.all()]
+        case.delete()
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _apply(case: Case, data: dict, creating: bool) -> None:
+    validated = DraftInput(data=data)
+    validated.is_valid(raise_exception=True)
+    values = validated.validated_data
+    if "checklist" in values:
+        case.checklist = {**case.checklist, **values["checklist"]}
+    if "location" in values:
+        loc = values["location"]
+        if loc is None:
+            case.lng = case.lat = case.gcj_lng = case.gcj_lat = case.wgs_lng = case.wgs_lat = None
+            case.coord_system = case.address = case.address_detail = ""
+            case.unit = None
+        else:
+            datums = both_datums(loc["lng"], loc["lat"], loc["coord_system"])
+            case.lng, case.lat, case.coord_system = loc["lng"], loc["lat"], loc["coord_system"]
+            case.gcj_lng, case.gcj_lat = datums["gcj02"]["lng"], datums["gcj02"]["lat"]
+            case.wgs_lng, case.wgs_lat = datums["wgs84"]["lng"], datums["wgs84"]["lat"]
+            case.address = loc.get("address", case.address)
+            case.address_detail = loc.get("detail", case.address_detail)
+            located = jurisdictions.locate_gcj02(case.gcj_lng, case.gcj_lat)
+            # A preview for the owner; the assignment that counts is made again on submit.
+            case.unit_id = located.unit_id if located else None
+            case.inside_jurisdiction = located.inside if located else False
+    if "occurred_at" in values:
+        case.occurred_at = values["occurred_at"]
+    case.save()
+    if "parties" in values:
+        existing = {p.index: p for p in case.parties.all()}
+        keep = set()
+        for index, item in enumerate(values["parties"]):
+            party = existing.get(index) or Party(case=case, index=index)
+            for field in ("plate", "vehicle_type", "insurer_name", "phone", "driver_name"):
+                if field in item:
+                    setattr(party, field, item[field] or "")
+            if "insurer" in item:
+                party.insurer = item["insurer"]
+            party.plate_normalized = party.plate
+            party.save()
+            keep.add(index)
+        removed = [i for i in existing if i not in keep]
+        if removed:
+            case.parties.filter(index__in=removed).delete()
+            stale = list(case.media.filter(party__in=removed))
+            files = [(m.file.name, m.thumbnail.name) for m in stale]
+            case.media.filter(pk__in=[m.pk for m in stale]).delete()
+            transaction.on_commit(lambda: _delete_files(files))
+    elif creating and not case.parties.exists():
+        Party.objects.bulk_create([Party(case=case, index=0), Party(case=case, index=1)])
+
+
+def add_media(owner: Owner, case_id: int, slot: str, upload, party: int | None) -> Media:
+    if slot not in ALL_SLOTS:
+        raise ApiError("invalid_slot", f"未知的照片位：{slot}。", 400, errors={"slot": ["未知的照片位。"]})
+    if slot in PARTY_SLOTS:
+        if party is None:
+            raise ApiError("invalid_party", "驾驶证、行驶证、保险单需指明是哪一方（party）。", 400)
+    elif party is not None:
+        raise ApiError("invalid_party", "现场照片和视频不属于某一方，请不要指定 party。", 400)
+    if upload is None:
+        raise ApiError("invalid_file", "请选择要上传的文件。", 400, errors={"file": ["请选择文件。"]})
+
+    # Check the bytes before taking any lock: decoding a photo takes a moment.
+    if slot in VIDEO_SLOTS:
+        checked = check_video(upload, params.get("video_max_mb") * MB)
+    else:
+        checked = check_image(upload, params.get("photo_max_mb") * MB)
+
+    stored: list[tuple[str, str]] = []
+    try:
+        with transaction.atomic():
+            case = _lock_draft(owner, case_id)
+            if party is not None and not case.parties.filter(index=party).exists():
+                raise ApiError("invalid_party", f"第 {party + 1} 方当事人不存在，请先填写当事人信息。", 400)
+            if case.media.count() >= params.get("max_media_per_case"):
+                raise ApiError("quota_exceeded", "上传的文件数量已达上限。", 429)
+            replaced = [] if slot in MULTI_SLOTS else list(case.media.filter(slot=slot, party=party))
+            media = Media(
+                case=case, slot=slot, party=party, kind=checked.kind, extension=checked.extension,
+                content_type=checked.content_type, size=checked.size, sha256=checked.sha256, phash=checked.phash,
+                width=checked.width, height=checked.height, exif_taken_at=checked.taken_at,
+                exif_lng=checked.lng, exif_lat=checked.lat,
+            )
+            upload.seek(0)
+            media.file.save("upload", upload, save=False)
+            thumb = thumbnail_file(checked)
+            if thumb is not None:
+                media.thumbnail.save(thumb.name, thumb, save=False)
+            stored.append((media.file.name, media.thumbnail.name))
+            media.save()
+            if replaced:
+                files = [(m.file.name, m.thumbnail.name) for m in replaced]
+                Media.objects.filter(pk__in=[m.pk for m in replaced]).delete()
+                transaction.on_commit(lambda: _delete_files(files))
+            Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    except Exception:
+        # The row was never committed: the stored bytes must not stay behind as orphans.
+        _delete_files(stored)
+        raise
+    return media
+
+
+def delete_media(owner: Owner, case_id: int, media_id: int) -> None:
+    with transaction.atomic():
+        case = _lock_draft(owner, case_id)
+        media = case.media.filter(pk=media_id).first()
+        if media is None:
+            raise ApiError("not_found", "未找到该文件。", 404)
+        files = [(media.file.name, media.thumbnail.name)]
+        media.delete()
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(files: list[tuple[str, str]]) -> None:
+    from django.core.files.storage import default_storage
+
+    for names in files:
+        for name in names:
+            # Identical bytes uploaded twice share one stored name; keep it while referenced.
+            if name and not Media.objects.filter(file=name).exists() and not Media.objects.filter(thumbnail=name).exists():
+                try:
+                    default_storage.delete(name)
+                except Exception:
+                    pass
+
+
+def missing_for_submit(case: Case) -> list[dict]:
+    """Everything that stops a draft from being submitted, in the order the wizard asks for it."""
+    missing = []
+    answered = case.checklist or {}
+    if any(answered.get(key) is True for key in CHECKLIST_KEYS):
+        missing.append({"field": "checklist", "message": CALL_POLICE_MESSAGE})
+    unanswered = [key for key in CHECKLIST_KEYS if key not in answered]
+    if unanswered:
+        missing.append({"field": "checklist", "message": "请逐项确认“必须报警的情形”自查问题。"})
+    if case.gcj_lng is None:
+        missing.append({"field": "location", "message": "请确定事故地点。"})
+    if case.occurred_at is None:
+        missing.append({"field": "occurred_at", "message": "请填写事故发生时间。"})
+    else:
+        try:
+            check_occurred_at(case.occurred_at, serializers.ValidationError)
+        except serializers.ValidationError as exc:
+            missing.append({"field": "occurred_at", "message": str(exc.detail[0])})
+    present = set(case.media.values_list("slot", flat=True))
+    required = [s for s in str(params.get("required_media_slots")).split(",") if s]
+    for slot in required:
+        if slot not in present:
+            missing.append({"field": f"media.{slot}", "message": f"请上传“{SCENE_SLOTS.get(slot, slot)}”照片。"})
+    parties = list(case.parties.all())
+    if not parties:
+        missing.append({"field": "parties", "message": "请至少填写一方当事人的信息。"})
+    for party in parties:
+        label = f"第 {party.index + 1} 方"
+        if not party.plate:
+            missing.append({"field": f"parties.{party.index}.plate", "message": f"请填写{label}的车牌号。"})
+        if not party.phone:
+            missing.append({"field": f"parties.{party.index}.phone", "message": f"请填写{label}的联系电话。"})
+        if not party.insurer_id and not party.insurer_name:
+            missing.append({"field": f"parties.{party.index}.insurer", "message": f"请选择{label}的保险公司。"})
+        if not party.vehicle_type:
+            missing.append({"field": f"parties.{party.index}.vehicle_type", "message": f"请选择{label}的车辆类型。"})
+    return missing
+
+
+def submit(owner: Owner, case_id: int, idempotency_key: str = "") -> tuple[Case, bool]:
+    """Submit a draft once. Returns (case, created); a retry returns the same case."""
+    key = (idempotency_key or "").strip()[:80]
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id, owner=owner).first()
+        if case is None:
+            raise ApiError("not_found", "未找到该报案草稿。", 404)
+        if case.status != Status.DRAFT:
+            if not key or key == case.idempotency_key:
+                return case, False
+            raise Conflict("该案件已经提交过了。", code="already_submitted", receipt_no=case.receipt_no)
+        missing = missing_for_submit(case)
+        if missing:
+            raise ApiError("incomplete", "资料还不完整：" + "；".join(m["message"] for m in missing), 400, missing=missing)
+
+        located = jurisdictions.locate_gcj02(case.gcj_lng, case.gcj_lat)
+        if located is None:
+            raise ApiError("no_unit", "系统尚未配置处理单位，请拨打 122。", 503)
+        now = timezone.now()
+        case.unit_id = located.unit_id
+        case.inside_jurisdiction = located.inside
+        case.status = Status.SUBMITTED
+        case.submitted_at = now
+        case.idempotency_key = key
+        for attempt in range(5):
+            case.receipt_no = new_receipt_no()
+            try:
+                with transaction.atomic():
+                    case.save()
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        case.parties.update(occurred_at=case.occurred_at, counts_for_fraud=True)
+        unit_name = Unit.objects.filter(pk=case.unit_id).values_list("name", flat=True).first()
+        note = f"报案已提交，由{unit_name}受理审核。"
+        if not case.inside_jurisdiction:
+            note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
+        CaseEvent.objects.create(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
+        hooks.case_submitted(case)
+    return case, True
+
+
+def next_party_index(case: Case) -> int:
+    return (case.parties.aggregate(m=Max("index"))["m"] or -1) + 1

@@ -1,0 +1,54 @@
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+
+class ScopedIPThrottle(AnonRateThrottle):
+    """Throttle by client address whatever the authentication; the scope picks the rate."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # a cache outage must not take submissions down with it
+            return True
+
+
+class LoginThrottle(ScopedIPThrottle):
+    scope = "login"
+
+
+class TrackThrottle(ScopedIPThrottle):
+    scope = "track"
+
+
+class OwnerSessionThrottle(ScopedIPThrottle):
+    scope = "owner_session"
+
+
+class PublicThrottle(ScopedIPThrottle):
+    scope = "public"
+
+
+class UserScopedThrottle(SimpleRateThrottle):
+    def get_cache_key(self, request, view):
+        ident = getattr(request.user, "throttle_ident", None) or self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            return True
+
+
+class UploadThrottle(UserScopedThrottle):
+    scope = "upload"
+
+
+class SubmitThrottle(UserScopedThrottle):
+    scope = "submit"
+
+
+class InsurerLookupThrottle(UserScopedThrottle):
+    scope = "insurer_lookup"

@@ -1,0 +1,128 @@
+"""Repeat-accident warnings (seed §3.3.4): a plate with `fraud_threshold` or more non-voided cases
+in the trailing `fraud_window_days`, the new case included."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.alerts.services import publish_case_alert
+from apps.cases.models import Party
+from apps.common.exceptions import ApiError
+from apps.system.audit import audit
+from apps.units.geo import distance_m
+from apps.units.models import Unit, UnitKind
+
+from .models import FraudWarning
+
+
+def plate_count(plate: str, at, window_days: int) -> int:
+    """Cases of this plate in the window ending at `at` (one index range scan on party_plate_fraud)."""
+    return (
+        Party.objects.filter(
+            plate_normalized=plate,
+            counts_for_fraud=True,
+            occurred_at__gt=at - timedelta(days=window_days),
+            occurred_at__lte=at + timedelta(minutes=5),
+        )
+        .values("case_id")
+        .distinct()
+        .count()
+    )
+
+
+def check_case(case) -> list[FraudWarning]:
+    from apps.system.parameters import params
+
+    threshold = params.get("fraud_threshold")
+    window = params.get("fraud_window_days")
+    warnings = []
+    for plate in {p.plate_normalized for p in case.parties.all() if p.plate_normalized}:
+        count = plate_count(plate, case.occurred_at, window)
+        if count < threshold:
+            continue
+        warning, _ = FraudWarning.objects.update_or_create(
+            case=case, kind="repeat_plate", plate=plate,
+            defaults={
+                "unit_id": case.unit_id, "count": count, "window_days": window, "active": True,
+                "reason": f"车辆 {plate} 在 {window} 天内发生 {count} 起事故（含本次），达到预警阈值 {threshold} 次。",
+            },
+        )
+        warnings.append(warning)
+    if warnings:
+        type(case).objects.filter(pk=case.pk).update(has_fraud_warning=True)
+        case.has_fraud_warning = True
+        plates = "、".join(w.plate for w in warnings)
+        publish_case_alert(case, "fraud.warning", f"骗保预警：{plates} 一年内多次事故（{case.receipt_no}）",
+                           plates=[w.plate for w in warnings])
+    return warnings
+
+
+def case_voided(case) -> None:
+    """A voided case no longer counts: recount the warnings that included it."""
+    from apps.system.parameters import params
+
+    threshold = params.get("fraud_threshold")
+    FraudWarning.objects.filter(case=case).update(active=False)
+    type(case).objects.filter(pk=case.pk).update(has_fraud_warning=False)
+    for party in case.parties.all():
+        if not party.plate_normalized or party.occurred_at is None:
+            continue
+        for warning in FraudWarning.objects.filter(plate=party.plate_normalized, active=True).select_related("case"):
+            count = plate_count(warning.plate, warning.case.occurred_at, warning.window_days)
+            warning.count = count
+            warning.active = count >= threshold
+            warning.save(update_fields=["count", "active"])
+            if not warning.active and not FraudWarning.objects.filter(case_id=warning.case_id, active=True).exists():
+                type(case).objects.filter(pk=warning.case_id).update(has_fraud_warning=False)
+
+
+def vehicle_history(plate: str, exclude_case_id: int | None = None, window_days: int | None = None) -> list[dict]:
+    """Other cases of a plate, across all units, without any personal data."""
+    from apps.cases.models import Case, Status
+
+    qs = (
+        Case.objects.filter(parties__plate_normalized=plate)
+        .exclude(status__in=[Status.DRAFT])
+        .select_related("unit")
+        .order_by("-occurred_at")
+        .distinct()
+    )
+    if window_days:
+        qs = qs.filter(occurred_at__gte=timezone.now() - timedelta(days=window_days))
+    if exclude_case_id:
+        qs = qs.exclude(pk=exclude_case_id)
+    return [
+        {"occurred_at": c.occurred_at, "county": c.unit.name if c.unit else "", "status": c.status,
+         "status_label": c.get_status_display(), "counts": c.status != Status.VOIDED}
+        for c in qs[:50]
+    ]
+
+
+def nearest_station(lng: float | None, lat: float | None, within_unit: Unit | None = None) -> dict | None:
+    if lng is None or lat is None:
+        return None
+    stations = Unit.objects.filter(kind=UnitKind.STATION, is_active=True, lng__isnull=False, lat__isnull=False)
+    best = None
+    for station in stations:
+        d = distance_m(lng, lat, station.lng, station.lat)
+        if best is None or d < best[0]:
+            best = (d, station)
+    if best is None:
+        return None
+    return {"id": best[1].pk, "name": best[1].name, "phone": best[1].phone, "distance_m": round(best[0])}
+
+
+def dispatch(request, warning: FraudWarning, station_id: int) -> FraudWarning:
+    station = Unit.objects.filter(pk=station_id, kind=UnitKind.STATION, is_active=True).first()
+    if station is None:
+        raise ApiError("invalid", "请选择一个派出所。", 400, errors={"station": ["派出所不存在。"]})
+    with transaction.atomic():
+        warning = FraudWarning.objects.select_for_update().get(pk=warning.pk)
+        warning.dispatched_station = station
+        warning.dispatched_by = request.user
+        warning.dispatched_at = timezone.now()
+        warning.save(update_fields=["dispatched_station", "dispatched_by", "dispatched_at"])
+        audit(request, "fraud.dispatch", warning, changes={"station": station.name, "case": warning.case.receipt_no})
+        publish_case_alert(warning.case, "fraud.dispatch", f"请出警核查：{warning.case.receipt_no}（{warning.plate}）", unit=station)
+    return warning

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("units/locate", views.LocateView.as_view(), name="units-locate"),
+    path("units/jurisdictions", views.JurisdictionsView.as_view(), name="units-jurisdictions"),
+    path("units/transfer-targets", views.TransferTargetsView.as_view(), name="units-transfer-targets"),
+    path("units", views.UnitListView.as_view(), name="units-list"),
+]

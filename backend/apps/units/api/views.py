@@ -1,0 +1,110 @@
+import math
+
+from django.core.cache import cache
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.exceptions import ApiError
+from apps.common.permissions import IsStaff
+from apps.common.scoping import scope_units
+from apps.common.throttling import PublicThrottle
+from apps.units.geo import COORD_SYSTEMS, jurisdictions
+from apps.units.models import Unit, UnitKind
+
+UnitBrief = inline_serializer("UnitBrief", {
+    "id": serializers.IntegerField(), "name": serializers.CharField(), "adcode": serializers.CharField(),
+    "phone": serializers.CharField()})
+
+
+class LocateView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(
+        summary="按坐标判断管辖单位",
+        parameters=[OpenApiParameter("lng", float, required=True), OpenApiParameter("lat", float, required=True),
+                    OpenApiParameter("coord_system", str, enum=list(COORD_SYSTEMS), required=True)],
+        responses=inline_serializer("Located", {"unit": UnitBrief, "inside_jurisdiction": serializers.BooleanField()}),
+    )
+    def get(self, request):
+        try:
+            lng = float(request.query_params["lng"])
+            lat = float(request.query_params["lat"])
+        except (KeyError, ValueError):
+            raise ApiError("invalid", "请提供数字形式的经度 lng 和纬度 lat。", 400) from None
+        if not (math.isfinite(lng) and math.isfinite(lat)) or not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            raise ApiError("invalid", "坐标超出范围：经度应在 -180~180，纬度应在 -90~90 之间。", 400)
+        coord_system = request.query_params.get("coord_system", "")
+        if coord_system not in COORD_SYSTEMS:
+            raise ApiError("invalid", "coord_system 只能是 wgs84 或 gcj02。", 400)
+        located = jurisdictions.locate(lng, lat, coord_system)
+        if located is None:
+            raise ApiError("no_unit", "系统尚未配置处理单位。", 503)
+        unit = Unit.objects.only("pk", "name", "adcode", "phone").get(pk=located.unit_id)
+        return Response({"unit": unit.summary(), "inside_jurisdiction": located.inside})
+
+
+class JurisdictionsView(APIView):
+    """County polygons for maps (public: administrative boundaries, no case data)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(summary="各县区辖区边界（GeoJSON，GCJ-02）", responses=inline_serializer(
+        "FeatureCollection", {"type": serializers.CharField(), "features": serializers.ListField(child=serializers.DictField())}))
+    def get(self, request):
+        units = Unit.objects.filter(is_active=True, jurisdiction__isnull=False).exclude(kind=UnitKind.CITY)
+        features = [
+            {"type": "Feature", "properties": {"id": u.pk, "name": u.name, "adcode": u.adcode, "phone": u.phone},
+             "geometry": u.jurisdiction}
+            for u in units.order_by("adcode")
+        ]
+        response = Response({"type": "FeatureCollection", "features": features})
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+def unit_row(unit: Unit) -> dict:
+    return {
+        "id": unit.pk, "name": unit.name, "kind": unit.kind, "kind_label": unit.get_kind_display(), "adcode": unit.adcode,
+        "phone": unit.phone, "address": unit.address, "parent": unit.parent_id, "level": unit.level,
+        "lng": unit.lng, "lat": unit.lat, "is_active": unit.is_active, "has_jurisdiction": unit.jurisdiction is not None,
+    }
+
+
+class UnitListView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(summary="本人范围内的单位（树形顺序）", responses=inline_serializer("UnitRow", {
+        "id": serializers.IntegerField(), "name": serializers.CharField(), "parent": serializers.IntegerField()}, many=True))
+    def get(self, request):
+        units = scope_units(request.user).defer("jurisdiction").order_by("tree_id", "lft")
+        return Response([unit_row(u) for u in units])
+
+
+class TransferTargetsView(APIView):
+    permission_classes = [IsStaff]
+    required_perms = ("cases.transfer_case",)
+
+    @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=UnitBrief)
+    def get(self, request):
+        units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.CITY, UnitKind.COUNTY]).defer("jurisdiction")
+        return Response([u.summary() for u in units.order_by("tree_id", "lft")])
+
+
+def public_contacts() -> list[dict]:
+    """Brigade phone numbers for the guide, straight from the unit tree so they never drift."""
+    key = "units:contacts"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [
+            {"name": u.name, "phone": u.phone, "address": u.address, "kind": u.get_kind_display()}
+            for u in Unit.objects.filter(is_active=True).exclude(kind=UnitKind.STATION).defer("jurisdiction").order_by("tree_id", "lft")
+        ]
+        cache.set(key, rows, 60)
+    return rows

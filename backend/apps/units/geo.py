@@ -1,0 +1,147 @@
+"""Coordinates and jurisdiction lookup.
+
+The county polygons are GCJ-02. A WGS-84 point from a phone's GPS is converted first: in Baise the
+two datums are about 500 m apart, enough to put a point near a border into the wrong county.
+"""
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import prcoords
+from django.core.cache import cache
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
+
+WGS84 = "wgs84"
+GCJ02 = "gcj02"
+COORD_SYSTEMS = (WGS84, GCJ02)
+
+_VERSION_KEY = "units:jurisdiction-version"
+_RECHECK_SECONDS = 10.0
+
+
+def to_gcj02(lng: float, lat: float, coord_system: str) -> tuple[float, float]:
+    if coord_system == GCJ02:
+        return lng, lat
+    converted = prcoords.wgs_gcj(prcoords.Coords(lat, lng), check_china=False)
+    return converted.lon, converted.lat
+
+
+def to_wgs84(lng: float, lat: float, coord_system: str) -> tuple[float, float]:
+    if coord_system == WGS84:
+        return lng, lat
+    # The iterative inverse is accurate to centimetres; the plain one is off by metres.
+    converted = prcoords.gcj_wgs_bored(prcoords.Coords(lat, lng), check_china=False)
+    return converted.lon, converted.lat
+
+
+def both_datums(lng: float, lat: float, coord_system: str) -> dict:
+    g_lng, g_lat = to_gcj02(lng, lat, coord_system)
+    w_lng, w_lat = to_wgs84(lng, lat, coord_system)
+    return {
+        "gcj02": {"lng": round(g_lng, 7), "lat": round(g_lat, 7)},
+        "wgs84": {"lng": round(w_lng, 7), "lat": round(w_lat, 7)},
+    }
+
+
+def distance_m(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
+    """Great-circle distance; good enough for "nearest station" within a county."""
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class Located:
+    unit_id: int
+    inside: bool
+
+
+class JurisdictionIndex:
+    """Prepared polygons in an STR tree, loaded once per process.
+
+    A change to any polygon bumps a version in the shared cache; every process notices within a few
+    seconds and reloads, so an admin upload takes effect without a restart.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded_version: object = None
+        self._checked_at = 0.0
+        self._tree: STRtree | None = None
+        self._entries: list[tuple[int, int, object]] = []  # (unit id, depth, prepared geometry)
+        self._fallback_id: int | None = None
+
+    def invalidate(self) -> None:
+        try:
+            cache.set(_VERSION_KEY, time.time_ns(), None)
+        except Exception:
+            pass
+        with self._lock:
+            self._loaded_version = None
+            self._checked_at = 0.0
+
+    def _current_version(self) -> object:
+        try:
+            return cache.get(_VERSION_KEY, 0)
+        except Exception:
+            return self._loaded_version
+
+    def _ensure(self) -> None:
+        now = time.monotonic()
+        if self._loaded_version is not None and now - self._checked_at < _RECHECK_SECONDS:
+            return
+        version = self._current_version()
+        self._checked_at = now
+        if version == self._loaded_version and self._tree is not None:
+            return
+        with self._lock:
+            self._load(version)
+
+    def _load(self, version: object) -> None:
+        from .models import Unit, UnitKind
+
+        geoms, entries = [], []
+        root = None
+        for unit in Unit.objects.filter(is_active=True).order_by("tree_id", "lft"):
+            if unit.parent_id is None and root is None:
+                root = unit.pk
+            if not unit.jurisdiction or unit.kind == UnitKind.CITY:
+                continue
+            geom = shape(unit.jurisdiction)
+            if not geom.is_valid:
+                geom = geom.buffer(0)
+            geoms.append(geom)
+            entries.append((unit.pk, unit.level, prep(geom)))
+        self._tree = STRtree(geoms) if geoms else None
+        self._entries = entries
+        self._fallback_id = root
+        self._loaded_version = version
+
+    def locate_gcj02(self, lng: float, lat: float) -> Located | None:
+        self._ensure()
+        point = Point(lng, lat)
+        best = None
+        if self._tree is not None:
+            for idx in self._tree.query(point):
+                unit_id, depth, prepared = self._entries[int(idx)]
+                # The deepest unit wins, so a station polygon inside a county takes precedence.
+                if prepared.covers(point) and (best is None or depth > best[1]):
+                    best = (unit_id, depth)
+        if best is not None:
+            return Located(best[0], True)
+        if self._fallback_id is None:
+            return None
+        return Located(self._fallback_id, False)
+
+    def locate(self, lng: float, lat: float, coord_system: str) -> Located | None:
+        g_lng, g_lat = to_gcj02(lng, lat, coord_system)
+        return self.locate_gcj02(g_lng, g_lat)
+
+
+jurisdictions = JurisdictionIndex()
