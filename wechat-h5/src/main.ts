@@ -1,0 +1,14 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import 'vant/lib/index.css'
+import 'leaflet/dist/leaflet.css'
+import './styles/main.css'
+import App from './App.vue'
+import { router } from './router'
+import { bootstrap } from './services/bootstrap'
+
+const app = createApp(App)
+app.use(createPinia())
+app.use(router)
+bootstrap()
+app.mount('#app')

@@ -1,0 +1,42 @@
+export const MAX_PHOTO_BYTES = 15 * 1024 * 1024
+export const MAX_VIDEO_BYTES = 200 * 1024 * 1024
+
+// Long enough for plates to stay readable from 5 m away, small enough for a weak signal.
+const MAX_EDGE = 2560
+
+function canvasToBlob(canvas: HTMLCanvasElement, quality: number): Promise<Blob | null> {
+  return new Promise((resolve) => canvas.toBlob((b) => resolve(b), 'image/jpeg', quality))
+}
+
+/**
+ * Phones store portrait photos sideways with an EXIF rotation flag that some
+ * viewers ignore. Redraw upright as JPEG so officers see what the driver saw.
+ * Any failure (old WebView, HEIC, no canvas) returns the original untouched:
+ * the server keeps whatever bytes it gets.
+ */
+export async function prepareImage(file: File): Promise<{ blob: Blob; name: string }> {
+  const original = { blob: file as Blob, name: file.name || 'photo.jpg' }
+  try {
+    if (typeof createImageBitmap !== 'function') return original
+    const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' })
+    const scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height))
+    const canvas = document.createElement('canvas')
+    canvas.width = Math.round(bitmap.width * scale)
+    canvas.height = Math.round(bitmap.height * scale)
+    const ctx = canvas.getContext('2d')
+    if (!ctx) return original
+    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
+    bitmap.close?.()
+    for (const quality of [0.9, 0.8, 0.65]) {
+      const blob = await canvasToBlob(canvas, quality)
+      if (!blob) return original
+      if (blob.size <= MAX_PHOTO_BYTES) {
+        const base = (file.name || 'photo').replace(/\.[^.]+$/, '')
+        return { blob, name: `${base}.jpg` }
+      }
+    }
+    return original
+  } catch {
+    return original
+  }
+}
