@@ -15,6 +15,9 @@ api_v1 = [
     path("", include("apps.alerts.api.urls")),
     path("", include("apps.fraud.api.urls")),
     path("", include("apps.insurers.api.urls")),
+    path("", include("apps.stats.api.urls")),
+    path("", include("apps.guide.api.urls")),
+    path("", include("apps.system.api.urls")),
 ]
 
 urlpatterns = [
