@@ -17,12 +17,12 @@ function isRefresh(call: StubCall): boolean {
 }
 
 describe('http client', () => {
-  let authFailure: ReturnType<typeof vi.fn>
+  let authFailure: ReturnType<typeof vi.fn<(message: string) => void>>
 
   beforeEach(() => {
     localStorage.clear()
     setTokens({ access: 'old-access', refresh: 'old-refresh' })
-    authFailure = vi.fn(() => clearTokens())
+    authFailure = vi.fn<(message: string) => void>(() => clearTokens())
     onAuthFailure(authFailure)
     vi.mocked(ElMessage.error).mockClear()
   })

@@ -33,3 +33,16 @@ export async function recordClaim(
   )
   return data
 }
+
+export interface InsurerCompany {
+  code: string
+  name: string
+  hotline?: string
+}
+
+export async function listInsurers(): Promise<InsurerCompany[]> {
+  const { data } = await http.get<InsurerCompany[] | { results: InsurerCompany[] }>('/insurers', {
+    silent: true,
+  })
+  return Array.isArray(data) ? data : data.results
+}
