@@ -28,8 +28,13 @@ export interface Party {
   insurer: string | null
   insurer_name: string
   insurer_label?: string
+  vehicle_type_label?: string
   phone: string
   driver_name: string
+  liability?: Liability | ''
+  liability_label?: string
+  /** Insurer view only: this party is insured by the viewing company (shown unmasked). */
+  insured_by_you?: boolean
 }
 
 export interface Media {
@@ -51,6 +56,9 @@ export interface TimelineEntry {
   label: string
   note: string
   by?: string | { display_name?: string; username?: string } | null
+  actor?: string
+  unit?: string
+  action?: string
 }
 
 export interface VehicleHistoryEntry {
@@ -65,6 +73,8 @@ export interface VehicleHistoryEntry {
 
 export interface CaseFraudWarning {
   id: number
+  kind?: string
+  reason?: string
   plate: string
   count: number
   window_days?: number
@@ -83,6 +93,9 @@ export interface CaseListItem {
   occurred_at: string
   submitted_at: string | null
   location?: Partial<CaseLocation>
+  address?: string
+  decided_at?: string | null
+  has_fraud_warning?: boolean
   parties?: Party[]
   plates?: string[]
   fraud_warnings?: CaseFraudWarning[] | number
@@ -123,7 +136,11 @@ export interface CaseDetail extends CaseListItem {
     at?: string
     by?: PersonRef | null
   }[]
-  closing: Closing | null
+  closing?: Closing | null
+  closing_notes?: string
+  closed_at?: string | null
+  claimed_at?: string | null
+  insurer_claims?: { company: string; claim_no: string; accepted_at: string }[]
   unit_polygon: Geometry | null
 }
 

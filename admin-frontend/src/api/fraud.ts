@@ -22,6 +22,25 @@ export async function listFraudWarnings(params: {
   return asPage<FraudWarning>(data)
 }
 
+export interface VehicleHistory {
+  plate: string
+  count: number
+  cases: {
+    occurred_at: string
+    county: string
+    status: string
+    status_label?: string
+    /** False for voided cases, which never count towards a warning. */
+    counts?: boolean
+  }[]
+}
+
+/** Other cases of the vehicle city-wide: dates, counties and statuses only, no personal data. */
+export async function getVehicleHistory(id: number): Promise<VehicleHistory> {
+  const { data } = await http.get<VehicleHistory>(`/fraud/warnings/${id}/history`, { silent: true })
+  return data
+}
+
 export async function dispatchWarning(id: number, station: number): Promise<FraudWarning> {
   const { data } = await http.post<FraudWarning>(
     `/fraud/warnings/${id}/dispatch`,

@@ -4,11 +4,12 @@ import type { CaseDetail } from './cases'
 export interface InsurerClaim {
   claim_no: string
   accepted_at: string
-  by?: string
+  company?: string
   insurer?: string
 }
 
 export type InsurerCase = Omit<CaseDetail, 'unit_polygon' | 'closing'> & {
+  insurer_claims?: InsurerClaim[]
   claims?: InsurerClaim[]
   claim?: InsurerClaim | null
   closing?: CaseDetail['closing']

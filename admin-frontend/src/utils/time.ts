@@ -52,6 +52,13 @@ export function dayEnd(date: string): string {
   return `${date}T23:59:59+08:00`
 }
 
+/** Exclusive upper bound for a day range (the case filter compares with "less than"). */
+export function nextDayStart(date: string): string {
+  const [y, m, d] = date.split('-').map(Number)
+  const next = new Date(Date.UTC(y, m - 1, d + 1))
+  return `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}T00:00:00+08:00`
+}
+
 /** For `<el-date-picker type="datetime">` values, which are local Date objects. */
 export function toIsoWithOffset(date: Date): string {
   const p = shanghaiParts(date)
