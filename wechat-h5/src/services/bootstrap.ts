@@ -3,22 +3,34 @@ import { useWizardStore } from '@/stores/wizard'
 import { useUploadsStore } from '@/stores/uploads'
 import { installSession } from './session'
 
-/** Start-up work that ties the stores to the network and to each other. */
-export function bootstrap(): void {
-  installSession()
+/**
+ * Ties the stores to the network and to each other: queued work goes out when the
+ * phone is back online, and files follow a draft that had to be recreated.
+ * Returns a function that undoes the wiring.
+ */
+export function connectStores(): () => void {
   const wizard = useWizardStore()
   const uploads = useUploadsStore()
-
-  watch(
+  const stopWatch = watch(
     () => wizard.recreatedCount,
     () => uploads.requeueAll(),
   )
-
-  window.addEventListener('online', () => {
+  const onOnline = () => {
     wizard.onOnline()
     uploads.retryAllTransient()
-  })
+  }
+  window.addEventListener('online', onOnline)
+  return () => {
+    stopWatch()
+    window.removeEventListener('online', onOnline)
+  }
+}
 
+export function bootstrap(): void {
+  installSession()
+  connectStores()
+  const wizard = useWizardStore()
+  const uploads = useUploadsStore()
   void (async () => {
     await uploads.restore()
     const serverCase = await wizard.resume()

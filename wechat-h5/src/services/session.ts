@@ -5,6 +5,13 @@ export function isWeChat(ua: string = navigator.userAgent): boolean {
   return /MicroMessenger/i.test(ua)
 }
 
+/** Indirection so tests can observe the OAuth redirect (jsdom cannot navigate). */
+export const navigation = {
+  redirect(url: string): void {
+    window.location.replace(url)
+  },
+}
+
 // Guards against an OAuth loop when WeChat keeps sending us back without a usable code.
 const OAUTH_TRIED_KEY = 'kckp.oauthTried'
 
@@ -55,7 +62,7 @@ async function establish(force: boolean): Promise<boolean> {
       const oauthUrl = await getOauthUrl(next)
       if (oauthUrl) {
         sessionStorage.setItem(OAUTH_TRIED_KEY, '1')
-        window.location.replace(oauthUrl)
+        navigation.redirect(oauthUrl)
         // The page is leaving; never resolve so nothing else fires meanwhile.
         return new Promise<boolean>(() => {})
       }

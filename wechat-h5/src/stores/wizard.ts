@@ -4,8 +4,8 @@ import * as api from '@/api/owner'
 import { errorBody, isNetworkError, statusOf } from '@/api/http'
 import type { ChecklistItem, DraftLocation, DraftPayload, OwnerCase, PartyInput } from '@/api/types'
 import { uuid4 } from '@/utils/uuid'
-import { normalizePlate, plateError } from '@/utils/plate'
-import { normalizePhone, phoneError } from '@/utils/phone'
+import { isValidPlate, normalizePlate, plateError } from '@/utils/plate'
+import { isValidMobile, normalizePhone, phoneError } from '@/utils/phone'
 import { occurredAtError } from '@/utils/time'
 import {
   DRAFT_KEY,
@@ -248,10 +248,12 @@ export const useWizardStore = defineStore('wizard', () => {
       case 'occurred_at':
         return f.occurred_at
       case 'parties':
+        // Half-typed plates and phones stay on the phone: the server rejects the whole
+        // PATCH over one invalid field, which would stall saving everything else.
         return f.parties.map((p) => ({
           ...p,
-          plate: normalizePlate(p.plate),
-          phone: normalizePhone(p.phone),
+          plate: isValidPlate(p.plate) ? normalizePlate(p.plate) : '',
+          phone: isValidMobile(p.phone) ? normalizePhone(p.phone) : '',
           insurer_name: p.insurer ? '' : p.insurer_name.trim(),
           driver_name: p.driver_name.trim(),
         }))
@@ -271,8 +273,14 @@ export const useWizardStore = defineStore('wizard', () => {
   function markDirty(keys: (keyof DraftPayload)[]) {
     if (!checklistPassed.value) return // nothing leaves the phone before the checklist is cleared
     const patch: Record<string, unknown> = { ...(state.pendingPatch ?? {}) }
-    for (const k of keys) patch[k] = fieldValue(k)
-    state.pendingPatch = patch as DraftPayload
+    for (const k of keys) {
+      const value = fieldValue(k)
+      // An address typed before any fix has no point to go with; it rides along with the fix.
+      if (value === null || value === undefined) continue
+      patch[k] = value
+    }
+    if (!Object.keys(patch).length && state.draftId !== null) return
+    state.pendingPatch = Object.keys(patch).length ? (patch as DraftPayload) : null
     revision++
     scheduleSave()
   }
@@ -308,9 +316,49 @@ export const useWizardStore = defineStore('wizard', () => {
 
   const lastServerCase = ref<OwnerCase | null>(null)
 
+  /** Server's messages for fields it refused; shown on the review page, kept locally meanwhile. */
+  const rejected = ref<Record<string, string>>({})
+
+  /** One refused field must not keep the others from being saved. */
+  async function patchFieldByField(
+    id: number,
+    patch: DraftPayload,
+  ): Promise<Record<string, string>> {
+    const refused: Record<string, string> = {}
+    for (const [key, value] of Object.entries(patch)) {
+      try {
+        lastServerCase.value = await api.patchDraft(id, { [key]: value } as DraftPayload)
+      } catch (err) {
+        if (statusOf(err) !== 400) throw err
+        const body = errorBody(err)
+        refused[key] = Object.values(body.errors ?? {}).flat()[0] || body.detail || '内容不符合要求'
+      }
+    }
+    return refused
+  }
+
+  function noteRejections(sent: DraftPayload, refused: Record<string, string>) {
+    const next = { ...rejected.value }
+    for (const key of Object.keys(sent)) {
+      if (key in refused) next[key] = refused[key]
+      else delete next[key]
+    }
+    rejected.value = next
+  }
+
   async function createFromLocal(): Promise<void> {
-    const created = await api.createDraft(fullPayload())
-    adopt(created)
+    const payload = fullPayload()
+    try {
+      adopt(await api.createDraft(payload))
+      noteRejections(payload, {})
+    } catch (err) {
+      if (statusOf(err) !== 400) throw err
+      // Start from the checklist alone, then add what the server will take.
+      adopt(await api.createDraft({ checklist: payload.checklist }))
+      const rest: DraftPayload = { ...payload }
+      delete rest.checklist
+      noteRejections(rest, await patchFieldByField(state.draftId as number, rest))
+    }
   }
 
   async function doFlush(): Promise<void> {
@@ -325,12 +373,19 @@ export const useWizardStore = defineStore('wizard', () => {
       } else if (patch) {
         try {
           lastServerCase.value = await api.patchDraft(state.draftId, patch)
+          noteRejections(patch, {})
         } catch (err) {
-          if (statusOf(err) !== 404) throw err
-          // The server draft expired or was purged: rebuild it from what the phone holds.
-          state.draftId = null
-          recreatedCount.value++
-          await createFromLocal()
+          const status = statusOf(err)
+          if (status === 404) {
+            // The server draft expired or was purged: rebuild it from what the phone holds.
+            state.draftId = null
+            recreatedCount.value++
+            await createFromLocal()
+          } else if (status === 400) {
+            noteRejections(patch, await patchFieldByField(state.draftId, patch))
+          } else {
+            throw err
+          }
         }
       }
       if (rev === revision) state.pendingPatch = null
@@ -512,6 +567,7 @@ export const useWizardStore = defineStore('wizard', () => {
     checklistItems,
     syncState,
     recreatedCount,
+    rejected,
     draftGone,
     lastServerCase,
     submitted,
