@@ -16,6 +16,7 @@ export interface Me {
   display_name: string
   unit: UnitRef | null
   roles: RoleCode[] | string[]
+  role_labels?: string[]
   permissions: string[]
   must_change_password: boolean
   insurer?: { code: string; name: string } | null

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { getAlertTicket, listAlertsAfter, markAlertsRead, type AlertItem } from '@/api/alerts'
+import { getAlertTicket, listAllAlertsAfter, markAlertsRead, type AlertItem } from '@/api/alerts'
 import {
   AlertSocket,
   CONNECTION_LABELS,
@@ -58,7 +58,7 @@ export const useAlertStore = defineStore('alerts', () => {
     primed = false
     const client = new AlertSocket({
       getTicket: getAlertTicket,
-      fetchAfter: async (after) => (await listAlertsAfter(after)).results,
+      fetchAfter: listAllAlertsAfter,
       onAlerts: receive,
       onStateChange: (next) => {
         state.value = next
