@@ -51,12 +51,13 @@ class AdminArticleSerializer(StrictSerializerMixin, serializers.ModelSerializer)
                                             error_messages={"does_not_exist": "分类“{value}”不存在。"})
     status = serializers.ChoiceField(choices=ArticleStatus.choices, required=False,
                                      error_messages={"invalid_choice": "状态只能是 draft（草稿）或 published（已发布）。"})
+    category_label = serializers.CharField(source="category.name", read_only=True)
     cover_url = serializers.SerializerMethodField()
     updated_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Article
-        fields = ["id", "category", "title", "summary", "body_markdown", "body_html", "status", "order", "cover_image",
+        fields = ["id", "category", "category_label", "title", "summary", "body_markdown", "body_html", "status", "order", "cover_image",
                   "cover_url", "updated_by", "created_at", "updated_at"]
         read_only_fields = ["body_html", "created_at", "updated_at"]
         extra_kwargs = {"body_markdown": {"max_length": 50_000}, "order": {"max_value": 100_000}}
