@@ -1,0 +1,157 @@
+import threading
+
+import pytest
+from django.db import close_old_connections
+from rest_framework.test import APIClient
+
+from apps.cases.models import Case
+from apps.common.testing import ScopedEndpointContract
+from apps.system.models import AuditEntry
+from conftest import login, make_submitted_case
+
+
+@pytest.fixture
+def pingguo_case(demo, owner_client):
+    owner = owner_client()
+    return owner, make_submitted_case(owner, "451082")
+
+
+class TestCaseScope(ScopedEndpointContract):
+    list_url = "/api/v1/cases"
+    detail_url_template = "/api/v1/cases/{pk}"
+
+    def make_object(self, adcode: str):
+        from apps.wechat.models import Owner
+
+        client = APIClient()
+        token = client.post("/api/v1/owner/session", {}, format="json").json()["token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        if adcode == "451000":
+            case = make_submitted_case(client, "451082")
+            from apps.units.models import Unit
+
+            Case.objects.filter(pk=case["id"]).update(unit=Unit.objects.get(adcode="451000", kind="city"))
+            return Case.objects.get(pk=case["id"])
+        assert Owner.objects.exists()
+        return Case.objects.get(pk=make_submitted_case(client, adcode)["id"])
+
+
+def test_supervisor_reads_but_cannot_act(pingguo_case, staff):
+    _, case = pingguo_case
+    leader = staff("pingguo_leader")
+    assert leader.get(f"/api/v1/cases/{case['id']}").status_code == 200
+    assert leader.post(f"/api/v1/cases/{case['id']}/claim").status_code == 403
+
+
+def test_insurer_and_owner_cannot_use_officer_endpoints(pingguo_case, staff):
+    owner, case = pingguo_case
+    assert staff("insurer_picc").get("/api/v1/cases").status_code == 403
+    assert owner.get("/api/v1/cases").status_code in (401, 403)
+    assert owner.post(f"/api/v1/cases/{case['id']}/claim").status_code in (401, 403)
+
+
+def test_second_claim_is_refused(pingguo_case, staff, demo):
+    from apps.accounts.models import User
+
+    _, case = pingguo_case
+    colleague = User.objects.create_user("pingguo_officer2", password="Demo@2026", unit=User.objects.get(username="pingguo_officer").unit)
+    colleague.groups.set(User.objects.get(username="pingguo_officer").groups.all())
+    first = staff("pingguo_officer").post(f"/api/v1/cases/{case['id']}/claim")
+    assert first.status_code == 200 and first.json()["status"] == "reviewing"
+    second = login(APIClient(), "pingguo_officer2").post(f"/api/v1/cases/{case['id']}/claim")
+    assert second.status_code == 409 and second.json()["code"] == "already_claimed"
+
+
+def test_rejection_requires_feedback_and_shows_it_to_the_owner(pingguo_case, staff):
+    owner, case = pingguo_case
+    officer = staff("pingguo_officer")
+    missing = officer.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "rejected"}, format="json")
+    assert missing.status_code == 400 and "反馈" in missing.json()["detail"]
+    ok = officer.post(f"/api/v1/cases/{case['id']}/decision",
+                      {"decision": "rejected", "feedback": "照片看不清车牌，请在现场等候民警"}, format="json")
+    assert ok.status_code == 200
+    mine = owner.get(f"/api/v1/owner/cases/{case['id']}").json()
+    assert mine["status"] == "rejected" and mine["feedback"] == "照片看不清车牌，请在现场等候民警"
+    assert "平果民警" not in str(mine["timeline"])  # no officer personal data for owners
+    assert AuditEntry.objects.filter(action="case.decide", object_id=str(case["id"])).exists()
+
+
+def test_transfer_moves_access(pingguo_case, staff, demo):
+    _, case = pingguo_case
+    pingguo, tiandong = staff("pingguo_officer"), staff("tiandong_officer")
+    tiandong_unit = demo["451022"]
+    assert tiandong.get(f"/api/v1/cases/{case['id']}").status_code == 404
+    response = pingguo.post(f"/api/v1/cases/{case['id']}/transfer", {"unit": tiandong_unit.pk, "reason": "事故地点在田东境内"}, format="json")
+    assert response.status_code == 200 and response.json()["visible"] is False
+    assert pingguo.get(f"/api/v1/cases/{case['id']}").status_code == 404
+    assert tiandong.get(f"/api/v1/cases/{case['id']}").json()["unit"]["adcode"] == "451022"
+    assert staff("admin").get(f"/api/v1/cases/{case['id']}").status_code == 200
+
+
+def test_close_requires_liability_for_every_party(pingguo_case, staff):
+    owner, case = pingguo_case
+    officer = staff("pingguo_officer")
+    officer.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "accepted"}, format="json")
+    partial = officer.post(f"/api/v1/cases/{case['id']}/close", {"liabilities": [{"party": 0, "liability": "full"}]}, format="json")
+    assert partial.status_code == 400
+    closed = officer.post(f"/api/v1/cases/{case['id']}/close", {"liabilities": [
+        {"party": 0, "liability": "full"}, {"party": 1, "liability": "none"}], "notes": "追尾"}, format="json")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert [p["liability"] for p in closed.json()["parties"]] == ["full", "none"]
+    assert "全部责任" in owner.get(f"/api/v1/owner/cases/{case['id']}").json()["timeline"][-1]["note"]
+
+
+def test_void_then_no_more_actions(pingguo_case, staff):
+    _, case = pingguo_case
+    officer = staff("pingguo_officer")
+    assert officer.post(f"/api/v1/cases/{case['id']}/void", {"reason": ""}, format="json").status_code == 400
+    assert officer.post(f"/api/v1/cases/{case['id']}/void", {"reason": "照片与事故无关"}, format="json").status_code == 200
+    again = officer.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "accepted"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "status_conflict"
+
+
+def test_list_filters(demo, owner_client, staff):
+    owner = owner_client()
+    a = make_submitted_case(owner, "451082", key="a", plates=("桂L11111", "桂L22222"))
+    make_submitted_case(owner, "451022", key="b", plates=("桂L33333", "桂L44444"))
+    admin = staff("admin")
+    assert [c["id"] for c in admin.get("/api/v1/cases", {"plate": "桂l 11111"}).json()["results"]] == [a["id"]]
+    assert [c["id"] for c in admin.get("/api/v1/cases", {"receipt_no": a["receipt_no"]}).json()["results"]] == [a["id"]]
+    assert [c["id"] for c in admin.get("/api/v1/cases", {"unit": demo["451082"].pk}).json()["results"]] == [a["id"]]
+    assert len(admin.get("/api/v1/cases", {"status": "submitted"}).json()["results"]) == 2
+    assert admin.get("/api/v1/cases", {"status": "accepted"}).json()["results"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claim_and_decide_have_one_winner(demo, owner_client):
+    from apps.accounts.models import User
+
+    case = make_submitted_case(owner_client(), "451082")
+    officer = User.objects.get(username="pingguo_officer")
+    others = []
+    for i in range(4):
+        u = User.objects.create_user(f"pg_extra_{i}", password="Demo@2026", unit=officer.unit)
+        u.groups.set(officer.groups.all())
+        others.append(u.username)
+    clients = [login(APIClient(), name) for name in ["pingguo_officer", *others]]
+    results = []
+    barrier = threading.Barrier(len(clients))
+
+    def act(client, i):
+        try:
+            barrier.wait()
+            if i % 2:
+                r = client.post(f"/api/v1/cases/{case['id']}/claim")
+            else:
+                r = client.post(f"/api/v1/cases/{case['id']}/decision", {"decision": "accepted"}, format="json")
+            results.append(r.status_code)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=act, args=(c, i)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count(200) == 1, results
+    assert set(results) <= {200, 409}
