@@ -225,6 +225,19 @@ describe('AlertSocket', () => {
     client.stop()
   })
 
+  it('keeps catching up over HTTP while the socket cannot open', async () => {
+    fetchAfter.mockResolvedValueOnce([alert(1)]).mockResolvedValueOnce([alert(2), alert(1)])
+    const client = make()
+    client.start()
+    await vi.advanceTimersByTimeAsync(0)
+    latest().serverClose()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(fetchAfter.mock.calls.map(([after]) => after)).toEqual([0, 1])
+    expect(received.map((a) => a.id)).toEqual([1, 2])
+    expect(client.state).toBe('reconnecting')
+    client.stop()
+  })
+
   it('stays down after stop()', async () => {
     const client = make()
     client.start()

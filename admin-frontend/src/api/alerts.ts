@@ -31,10 +31,9 @@ export async function getAlertTicket(): Promise<string> {
 }
 
 export async function listAlertsAfter(after: number): Promise<AlertBatch> {
-  const { data } = await http.get<(Page<AlertItem> & { unread?: number; last_id?: number }) | AlertItem[]>(
-    '/alerts',
-    { params: { after }, silent: true },
-  )
+  const { data } = await http.get<
+    (Page<AlertItem> & { unread?: number; last_id?: number }) | AlertItem[]
+  >('/alerts', { params: { after }, silent: true })
   const page = asPage(data)
   if (Array.isArray(data)) return { results: page.results }
   const meta = data as { unread?: number; last_id?: number }

@@ -132,6 +132,9 @@ export class AlertSocket {
   private async connect(): Promise<void> {
     const generation = ++this.generation
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting')
+    // Catch up over HTTP on every attempt too: while the socket cannot be opened (a proxy without
+    // WebSocket support, a restarting server) the feed still fills at the back-off pace.
+    void this.resync(generation)
     let ticket: string
     try {
       ticket = await this.options.getTicket()
