@@ -6,7 +6,7 @@ PostgreSQL) sets ARCHIVE_DATABASE_URL, which config/settings.py turns into that 
 """
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,7 +79,7 @@ def dataset(demo, owner_client, staff):
             assert r.status_code == 200, r.content
         if final == "voided":
             assert officer.post(f"{url}/void", {"reason": "照片不清晰"}, format="json").status_code == 200
-        decided = submitted + __import__("datetime").timedelta(seconds=seconds) if seconds is not None else None
+        decided = submitted + timedelta(seconds=seconds) if seconds is not None else None
         Case.objects.filter(pk=case["id"]).update(
             submitted_at=submitted, decided_at=decided, occurred_at=submitted.replace(hour=hour, minute=5),
             created_at=submitted, updated_at=submitted,
