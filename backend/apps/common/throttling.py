@@ -1,8 +1,17 @@
+from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+
+def _rate(scope: str) -> str | None:
+    # Read at request time so an operator's (or a test's) settings change applies at once.
+    return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope)
 
 
 class ScopedIPThrottle(AnonRateThrottle):
     """Throttle by client address whatever the authentication; the scope picks the rate."""
+
+    def get_rate(self):
+        return _rate(self.scope)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -31,6 +40,9 @@ class PublicThrottle(ScopedIPThrottle):
 
 
 class UserScopedThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        return _rate(self.scope)
+
     def get_cache_key(self, request, view):
         ident = getattr(request.user, "throttle_ident", None) or self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}

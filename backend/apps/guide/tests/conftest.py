@@ -1,8 +1,1 @@
-import pytest
-
-from apps.system.tests.helpers import client_for, fast_hasher  # noqa: F401 - fixtures
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    fast_hasher(settings)
+from apps.system.tests.helpers import client_for  # noqa: F401 - fixture

@@ -15,11 +15,6 @@ ROLE_USERS = {
 NON_ADMIN_ROLES = ["supervisor", "county_supervisor", "officer", "insurer", "owner", "anonymous"]
 
 
-def fast_hasher(settings) -> None:
-    # The demo seed hashes ten passwords per test; PBKDF2 would spend most of the run there.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def client_for(staff, owner_client):
     def make(role: str) -> APIClient:
