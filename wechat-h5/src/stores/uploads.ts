@@ -17,7 +17,6 @@ const MAX_PARALLEL = 2
 interface Local {
   blob: Blob
   name: string
-  previewUrl: string
 }
 
 function createPreview(blob: Blob): string {
@@ -43,6 +42,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   const state = reactive<{ items: UploadItem[] }>({ items: loadItems() })
   // Files and object URLs cannot go in localStorage; they live here and in IndexedDB.
   const local = new Map<string, Local>()
+  // Reactive so a thumbnail appears as soon as the photo has been processed.
+  const previews = reactive<Record<string, string>>({})
   const controllers = new Map<string, AbortController>()
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
   let restored: Promise<void> | null = null
@@ -56,7 +57,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   }
 
   function previewOf(item: UploadItem): string {
-    return local.get(item.key)?.previewUrl || item.thumbUrl || ''
+    return previews[item.key] || item.thumbUrl || ''
   }
 
   const busy = computed(() =>
@@ -249,7 +250,8 @@ export const useUploadsStore = defineStore('uploads', () => {
       state.items.splice(state.items.indexOf(current), 1)
       return '照片太大（超过15MB），请重新拍摄'
     }
-    local.set(key, { ...prepared, previewUrl: isVideo ? '' : createPreview(prepared.blob) })
+    local.set(key, prepared)
+    if (!isVideo) previews[key] = createPreview(prepared.blob)
     current.size = prepared.blob.size
     current.name = prepared.name
     current.status = 'queued'
@@ -262,8 +264,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     controllers.get(key)?.abort()
     controllers.delete(key)
     clearTimer(key)
-    const l = local.get(key)
-    if (l?.previewUrl) URL.revokeObjectURL?.(l.previewUrl)
+    if (previews[key]) URL.revokeObjectURL?.(previews[key])
+    delete previews[key]
     local.delete(key)
     void blobs.deleteBlob(key)
   }
@@ -344,11 +346,8 @@ export const useUploadsStore = defineStore('uploads', () => {
         if (item.status === 'done' && item.kind === 'video') continue
         const blob = await blobs.getBlob(item.key)
         if (blob) {
-          local.set(item.key, {
-            blob,
-            name: item.name,
-            previewUrl: item.kind === 'image' ? createPreview(blob) : '',
-          })
+          local.set(item.key, { blob, name: item.name })
+          if (item.kind === 'image') previews[item.key] = createPreview(blob)
         } else if (item.status !== 'done') {
           item.status = 'lost'
           item.error = '上次没传完，请重新拍摄'
