@@ -267,6 +267,7 @@ def upload_jurisdiction(request, unit: Unit, raw: bytes, filename: str) -> Unit:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        audit(request, "unit.jurisdiction_upload", unit, success=False, changes={"file": filename[:120], "error": "encoding"})
         raise ApiError("invalid_geometry", "文件不是 UTF-8 编码的 GeoJSON 文本。", 400)
     old_source = unit.jurisdiction_source
     try:
