@@ -1,11 +1,14 @@
 import json
 
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.system.models import AuditEntry
 from apps.units.geo import jurisdictions
 from apps.units.models import Unit
+from conftest import login
 
 URL = "/api/v1/system/units"
 SQUARE = {"type": "Polygon", "coordinates": [[[107.0, 23.0], [107.2, 23.0], [107.2, 23.2], [107.0, 23.2], [107.0, 23.0]]]}
@@ -71,16 +74,11 @@ def test_bad_unit_input(demo, client_for):
 
 def test_county_user_scope_for_unit_writes(demo, client_for):
     """The scope check itself, with a county user given the unit permissions (a future county admin)."""
-    from django.contrib.auth.models import Permission
-
     leader = User.objects.get(username="pingguo_leader")
     for codename in ("view_unit", "add_unit", "change_unit"):
         leader.user_permissions.add(Permission.objects.get(content_type__app_label="units", codename=codename))
     client = client_for("county_supervisor")  # youjiang_leader: no unit permissions
     assert client.get(URL).status_code == 403
-
-    from conftest import login
-    from rest_framework.test import APIClient
 
     pingguo = login(APIClient(), "pingguo_leader")
     ids = {r["id"] for r in pingguo.get(URL).json()}
