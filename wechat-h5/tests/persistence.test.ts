@@ -305,4 +305,28 @@ describe('pending uploads across a reload', () => {
     expect(u.requiredComplete).toBe(true)
     expect(u.previewOf(u.itemsFor('scene_front')[0])).toBe('/t/5')
   })
+
+  it('re-sends photos when the server draft turns out to be gone', async () => {
+    await startedDraft()
+    mocked.uploadMedia
+      .mockRejectedValueOnce(httpError(404, { code: 'not_found' }))
+      .mockResolvedValue({
+        id: 12,
+        slot: 'scene_front',
+        party: null,
+        kind: 'image',
+        size: 3,
+      } as never)
+    mocked.createDraft.mockResolvedValueOnce(serverCase(55) as never)
+    const u = useUploadsStore()
+    await u.add(
+      'scene_front',
+      null,
+      new File([new Uint8Array([1, 2, 3])], 'f.jpg', { type: 'image/jpeg' }),
+    )
+    await vi.advanceTimersByTimeAsync(50)
+    expect(useWizardStore().state.draftId).toBe(55)
+    expect(mocked.uploadMedia.mock.calls.map((c) => c[0])).toEqual([41, 55])
+    expect(u.itemsFor('scene_front')[0]).toMatchObject({ status: 'done', mediaId: 12 })
+  })
 })
