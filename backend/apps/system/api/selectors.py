@@ -61,7 +61,7 @@ def filter_audit(entries: QuerySet[AuditEntry], params) -> QuerySet[AuditEntry]:
     if params.get("user"):
         # An id from a link, or whatever the admin typed into the search box.
         who = params["user"].strip()[:150]
-        entries = entries.filter(user_id=int(who)) if who.isdigit() else entries.filter(username__icontains=who)
+        entries = entries.filter(user_id=_int(who, "user")) if who.isdigit() else entries.filter(username__icontains=who)
     if params.get("username"):
         entries = entries.filter(username__icontains=params["username"].strip()[:150])
     if params.get("action"):
@@ -83,9 +83,12 @@ def filter_audit(entries: QuerySet[AuditEntry], params) -> QuerySet[AuditEntry]:
 
 def _int(value: str, name: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise ApiError("invalid", f"参数 {name} 必须是整数。", 400) from None
+        number = -1
+    if not 0 < number < 2**63:  # beyond a database integer, which some backends turn into an error
+        raise ApiError("invalid", f"参数 {name} 必须是正整数。", 400)
+    return number
 
 
 def _bool(value: str, name: str) -> bool:

@@ -45,12 +45,13 @@ class AdminView(APIView):
 
 # --- parameters -------------------------------------------------------------------------------
 
-ParameterOut = inline_serializer("Parameter", {
+PARAMETER_FIELDS = {
     "key": serializers.CharField(), "type": serializers.CharField(), "value": serializers.JSONField(),
     "default": serializers.JSONField(), "description": serializers.CharField(),
     "choices": serializers.ListField(child=serializers.DictField()), "unit": serializers.CharField(),
     "minimum": serializers.IntegerField(allow_null=True), "maximum": serializers.IntegerField(allow_null=True),
-    "updated_at": serializers.DateTimeField(allow_null=True), "updated_by": serializers.CharField(allow_null=True)})
+    "updated_at": serializers.DateTimeField(allow_null=True), "updated_by": serializers.CharField(allow_null=True)}
+ParameterOut = inline_serializer("Parameter", PARAMETER_FIELDS)
 
 
 def parameter_row(key: str, stored: dict) -> dict:
@@ -72,7 +73,7 @@ def _stored() -> dict:
 class ParameterListView(AdminView):
     required_perms = ("system.view_parameter",)
 
-    @extend_schema(summary="系统参数", responses=ParameterOut)
+    @extend_schema(summary="系统参数", responses=inline_serializer("ParameterRow", PARAMETER_FIELDS, many=True))
     def get(self, request):
         stored = _stored()
         return Response([parameter_row(key, stored) for key in DEFINITIONS])
@@ -159,10 +160,11 @@ class UserResetPasswordView(AdminView):
 
 # --- roles ------------------------------------------------------------------------------------
 
-RoleOut = inline_serializer("Role", {
+ROLE_FIELDS = {
     "id": serializers.IntegerField(allow_null=True), "code": serializers.CharField(), "name": serializers.CharField(),
     "user_count": serializers.IntegerField(), "permissions": serializers.ListField(child=serializers.CharField()),
-    "permission_names": serializers.ListField(child=serializers.CharField())})
+    "permission_names": serializers.ListField(child=serializers.CharField())}
+RoleOut = inline_serializer("Role", ROLE_FIELDS)
 
 
 def role_rows(codes: list[str] | None = None) -> list[dict]:
@@ -183,7 +185,7 @@ def role_rows(codes: list[str] | None = None) -> list[dict]:
 class RoleListView(AdminView):
     required_perms = MANAGE_USERS
 
-    @extend_schema(summary="角色及其权限", responses=RoleOut)
+    @extend_schema(summary="角色及其权限", responses=inline_serializer("RoleRow", ROLE_FIELDS, many=True))
     def get(self, request):
         return Response(role_rows())
 
@@ -219,16 +221,17 @@ def admin_unit_row(unit) -> dict:
     return {**unit_row(unit), "jurisdiction_source": unit.jurisdiction_source, "updated_at": unit.updated_at}
 
 
-UnitOut = inline_serializer("AdminUnit", {
+UNIT_FIELDS = {
     "id": serializers.IntegerField(), "name": serializers.CharField(), "kind": serializers.CharField(),
     "adcode": serializers.CharField(), "parent": serializers.IntegerField(allow_null=True),
-    "level": serializers.IntegerField(), "has_jurisdiction": serializers.BooleanField()})
+    "level": serializers.IntegerField(), "has_jurisdiction": serializers.BooleanField()}
+UnitOut = inline_serializer("AdminUnit", UNIT_FIELDS)
 
 
 class UnitListView(AdminView):
     required_perms = {"GET": ("units.view_unit",), "POST": ("units.add_unit",)}
 
-    @extend_schema(summary="单位树（树形顺序，含 parent 与 level）", responses=UnitOut)
+    @extend_schema(summary="单位树（树形顺序，含 parent 与 level）", responses=inline_serializer("AdminUnitRow", UNIT_FIELDS, many=True))
     def get(self, request):
         units = scope_units(request.user).defer("jurisdiction").order_by("tree_id", "lft")
         return Response([admin_unit_row(u) for u in units])
