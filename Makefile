@@ -43,7 +43,7 @@ run: setup frontend-build seed
 	@echo "  车主端 H5        : http://$(HOST):$(PORT)/h5/"
 	@echo "  API docs         : http://$(HOST):$(PORT)/api/docs/"
 	@echo ""
-	cd backend && exec $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets --no-access-log
+	cd backend && exec $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets --lifespan off --no-access-log
 
 lint: venv frontend-deps
 	cd backend && $(PY) -m ruff check .

@@ -20,7 +20,7 @@ def notify_owner(case) -> None:
         "status": case.get_status_display(),
         "note": (case.events.order_by("-id").values_list("note", flat=True).first() or "")[:100],
     }
-    transaction.on_commit(lambda: send_template_task.delay(payload))
+    transaction.on_commit(lambda: send_template_task.delay(payload), robust=True)  # queue outage must not fail the officer
 
 
 def _send(payload: dict) -> None:

@@ -1,0 +1,82 @@
+"""The officer's day in the admin app, in a real browser against the real server."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import Api, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(base + "/admin/login")
+    page.get_by_placeholder("用户名").fill(username)
+    page.get_by_placeholder("密码").fill("Demo@2026")
+    page.get_by_placeholder("密码").press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def test_officer_sees_a_new_case_live_and_decides_it(server_url, new_context):
+    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    login(page, server_url, "pingguo_officer")
+    expect(page.get_by_text("已连接").first).to_be_visible(timeout=10_000)
+    shot(page, "admin-dashboard-before")
+
+    case = Api.owner(server_url).submit_case()
+    # Arrives over the socket: no reload.
+    expect(page.get_by_text(case["receipt_no"]).first).to_be_visible(timeout=10_000)
+    shot(page, "admin-dashboard-live-alert")
+
+    page.goto(f"{server_url}/admin/cases/{case['id']}")
+    expect(page.get_by_text(case["receipt_no"]).first).to_be_visible()
+    expect(page.locator("img[src*='/api/v1/media/file']").first).to_be_visible()
+    expect(page.locator(".leaflet-container path").first).to_be_attached()
+    shot(page, "admin-case-detail")
+
+    page.get_by_role("button", name="接单").click()
+    page.get_by_role("button", name="适用快处快赔").first.click()
+    page.get_by_role("button", name="确认认定").click()
+    expect(page.get_by_text("适用快处快赔").first).to_be_visible()
+    officer = Api.staff(server_url, "pingguo_officer")
+    assert officer.client.get(f"/cases/{case['id']}").json()["status"] == "accepted"
+    shot(page, "admin-case-accepted")
+
+    # 田东 never sees it; the city admin's statistics count it.
+    tiandong = Api.staff(server_url, "tiandong_officer")
+    assert tiandong.client.get(f"/cases/{case['id']}").status_code == 404
+    assert case["id"] not in [c["id"] for c in tiandong.client.get("/cases").json()["results"]]
+    admin_stats = Api.staff(server_url, "admin").client.get("/stats/summary").json()
+    assert admin_stats["totals"]["accepted"] >= 1
+
+    page.goto(server_url + "/admin/cases")
+    expect(page.get_by_text(case["receipt_no"]).first).to_be_visible()
+    shot(page, "admin-case-list")
+
+
+def test_admin_statistics_and_system_screens(server_url, new_context):
+    Api.owner(server_url).submit_case(plates=("桂L5E2S1", "桂L5E2S2"))
+    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    login(page, server_url, "admin")
+    page.goto(server_url + "/admin/stats")
+    expect(page.locator("canvas").first).to_be_visible()
+    shot(page, "admin-statistics")
+    for path, name in (("/admin/system/users", "admin-users"), ("/admin/system/parameters", "admin-parameters"),
+                       ("/admin/system/units", "admin-units"), ("/admin/fraud", "admin-fraud")):
+        page.goto(server_url + path)
+        page.wait_for_load_state("networkidle")
+        shot(page, name)
+
+
+def test_insurer_finds_only_cases_it_insures(server_url, new_context):
+    case = Api.owner(server_url).submit_case(insurers=("picc", "cpic"), plates=("桂L5E2K1", "桂L5E2K2"))
+    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    login(page, server_url, "insurer_picc")
+    page.get_by_placeholder("请输入车主提供的受理号").fill(case["receipt_no"])
+    page.get_by_placeholder("请输入车主提供的受理号").press("Enter")
+    expect(page.get_by_text("桂L5E2K1").first).to_be_visible()
+    expect(page.get_by_text("138****0001").first).to_be_visible()  # the other party, masked
+    shot(page, "admin-insurer-case")
+    pingan = Api.staff(server_url, "insurer_pingan")
+    assert pingan.client.get(f"/insurer/cases/{case['receipt_no']}").status_code == 404
