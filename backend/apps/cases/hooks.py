@@ -7,7 +7,6 @@ from .models import Case
 def case_submitted(case: Case) -> None:
     from apps.alerts.services import publish_case_alert
     from apps.fraud.services import check_case
-
     from apps.stats.services import record_fact
 
     publish_case_alert(case, "case.new", f"新报案 {case.receipt_no}")

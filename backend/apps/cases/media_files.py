@@ -132,7 +132,7 @@ def check_image(upload: File, max_bytes: int) -> Checked:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ApiError("invalid_file", "图片像素过大，无法处理，请用手机相机正常拍摄后上传。", 400) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, Image.DecompressionBombError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError) as exc:
         raise ApiError("invalid_file", "文件不是有效的图片或已损坏，请重新拍摄后上传。", 400) from exc
     finally:
         upload.seek(0)

@@ -1,6 +1,5 @@
 """Live alerts over the real ASGI application (in-memory layer locally, Redis in CI)."""
 
-import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -35,7 +34,7 @@ async def receive_types(communicator, seconds=1.0) -> list[dict]:
     try:
         while True:
             messages.append(await communicator.receive_json_from(timeout=seconds))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     return messages
 

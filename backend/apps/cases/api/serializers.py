@@ -185,7 +185,8 @@ class InsurerCaseSerializer(CaseBaseSerializer):
     def get_parties(self, case: Case) -> list[dict]:
         company_id = self.context["company_id"]
         rows = []
-        for row, party in zip(PartySerializer(case.parties.all(), many=True).data, case.parties.all()):
+        parties = list(case.parties.all())
+        for row, party in zip(PartySerializer(parties, many=True).data, parties, strict=True):
             own = party.insurer_id == company_id
             row = dict(row)
             row["insured_by_you"] = own

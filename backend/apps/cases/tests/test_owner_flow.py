@@ -225,15 +225,21 @@ def test_submit_retry_with_same_key_returns_same_case(demo, owner_client):
     assert Case.objects.filter(receipt_no=case["receipt_no"]).count() == 1
 
 
-def test_delete_media_and_draft_remove_files(demo, owner_client):
+def test_delete_media_and_draft_remove_files(demo, owner_client, django_capture_on_commit_callbacks):
     owner = owner_client()
     draft = new_draft(owner)
     media = upload(owner, draft["id"], "scene_front", jpeg_bytes()).json()
     name = Media.objects.get(pk=media["id"]).file.name
-    from django.test.utils import CaptureQueriesContext  # noqa: F401  (keeps the import honest)
-
-    assert owner.delete(f"/api/v1/owner/cases/{draft['id']}/media/{media['id']}").status_code == 204
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner.delete(f"/api/v1/owner/cases/{draft['id']}/media/{media['id']}").status_code == 204
     assert not Media.objects.filter(pk=media["id"]).exists()
+    assert not default_storage.exists(name)
+    other = upload(owner, draft["id"], "scene_rear", jpeg_bytes()).json()
+    other_name = Media.objects.get(pk=other["id"]).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert owner.delete(f"/api/v1/owner/cases/{draft['id']}").status_code == 204
+    assert not Case.objects.filter(pk=draft["id"]).exists() and not default_storage.exists(other_name)
 
 
 def test_tracking_by_receipt_and_phone(demo, owner_client, api):

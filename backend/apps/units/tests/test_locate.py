@@ -4,9 +4,9 @@ import math
 import pytest
 from shapely.geometry import Point, shape
 
+from apps.accounts.management.commands.seed_demo import FIXTURE
 from apps.units.baise import COUNTIES
 from apps.units.geo import to_gcj02, to_wgs84
-from apps.accounts.management.commands.seed_demo import FIXTURE
 
 FEATURES = {f["properties"]["adcode"]: f for f in json.loads(FIXTURE.read_text(encoding="utf-8"))["features"]}
 GEOMS = {adcode: shape(f["geometry"]) for adcode, f in FEATURES.items()}
