@@ -36,6 +36,9 @@ export function bootstrap(): void {
     const serverCase = await wizard.resume()
     if (serverCase && serverCase.status === 'draft' && serverCase.media) {
       await uploads.restore(serverCase.media)
+    } else if (serverCase && serverCase.status !== 'draft') {
+      // Submitted while this page was closed (the answer to submit got lost): start clean.
+      uploads.clear()
     }
   })()
 }
