@@ -251,7 +251,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "apps.cases.models.Status"},
     "DISABLE_ERRORS_AND_WARNINGS": True,
     # The docs UI is served from this server: no CDN is reachable from a police network.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -71,6 +71,8 @@ class OwnerCaseViewSet(viewsets.ViewSet):
     """A car owner's own drafts and cases. Another owner's case answers 404."""
 
     permission_classes = [IsOwner]
+    lookup_value_regex = r"[0-9]+"
+    queryset = Case.objects.none()  # documents the id parameter; reads go through owner selectors
 
     def get_throttles(self):
         if self.action == "media":
