@@ -31,6 +31,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER: dict = {}
+
+
 @pytest.fixture(scope="session")
 def server_url():
     tmp = Path(tempfile.mkdtemp(prefix="kckp-e2e-"))
@@ -48,6 +51,7 @@ def server_url():
         cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER["pid"] = proc.pid
     for _ in range(120):
         try:
             if httpx.get(url + "/api/v1/health", timeout=2).json().get("status") == "ok":
