@@ -1,0 +1,82 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from apps.alerts.models import Alert
+from apps.fraud.models import FraudWarning
+from conftest import make_submitted_case
+
+
+def submit(owner_client, adcode, plates, key, days_ago=0):
+    occurred = (timezone.localtime() - timedelta(days=days_ago, minutes=10)).replace(microsecond=0)
+    return make_submitted_case(owner_client(), adcode, key=key, plates=plates, occurred=occurred)
+
+
+def test_third_accident_in_a_year_raises_a_warning(demo, owner_client, staff):
+    submit(owner_client, "451022", ("桂L66666", "桂L00001"), "a", days_ago=3)
+    second = submit(owner_client, "451002", ("桂L66666", "桂L00002"), "b", days_ago=1)
+    assert second["fraud_warnings"] == [] and not FraudWarning.objects.exists()
+    third = submit(owner_client, "451082", ("桂l·66666", "桂L00003"), "c")
+    warning = FraudWarning.objects.get(case_id=third["id"])
+    assert warning.plate == "桂L66666" and warning.count == 3 and warning.active
+    assert Alert.objects.filter(type="fraud.warning", case_id=third["id"]).exists()
+
+    pingguo = staff("pingguo_officer")
+    detail = pingguo.get(f"/api/v1/cases/{third['id']}").json()
+    assert [w["plate"] for w in detail["fraud_warnings"]] == ["桂L66666"]
+    listed = pingguo.get("/api/v1/fraud/warnings").json()["results"]
+    assert [w["id"] for w in listed] == [warning.pk]
+    # The history spans other counties but carries no personal data from them.
+    history = pingguo.get(f"/api/v1/fraud/warnings/{warning.pk}/history").json()
+    assert history["count"] == 2
+    assert {h["county"] for h in history["cases"]} == {"田东县交警大队", "右江区交警大队"}
+    assert "1380013" not in str(history) and "张三" not in str(history) and "receipt" not in str(history)
+    # 田东 does not see 平果's warning.
+    assert staff("tiandong_officer").get("/api/v1/fraud/warnings").json()["results"] == []
+    assert staff("tiandong_officer").get(f"/api/v1/fraud/warnings/{warning.pk}/history").status_code == 404
+
+
+def test_voided_cases_do_not_count(demo, owner_client, staff):
+    first = submit(owner_client, "451082", ("桂L77777", "桂L00011"), "a", days_ago=2)
+    submit(owner_client, "451082", ("桂L77777", "桂L00012"), "b", days_ago=1)
+    officer = staff("pingguo_officer")
+    assert officer.post(f"/api/v1/cases/{first['id']}/void", {"reason": "重复报案"}, format="json").status_code == 200
+    third = submit(owner_client, "451082", ("桂L77777", "桂L00013"), "c")
+    assert not FraudWarning.objects.filter(case_id=third["id"]).exists()
+
+
+def test_voiding_a_contributing_case_clears_the_warning(demo, owner_client, staff):
+    a = submit(owner_client, "451082", ("桂L88888", "桂L00021"), "a", days_ago=2)
+    submit(owner_client, "451082", ("桂L88888", "桂L00022"), "b", days_ago=1)
+    c = submit(owner_client, "451082", ("桂L88888", "桂L00023"), "c")
+    assert FraudWarning.objects.get(case_id=c["id"]).active
+    staff("pingguo_officer").post(f"/api/v1/cases/{a['id']}/void", {"reason": "无效照片"}, format="json")
+    warning = FraudWarning.objects.get(case_id=c["id"])
+    assert warning.count == 2 and not warning.active
+    assert staff("pingguo_officer").get(f"/api/v1/cases/{c['id']}").json()["fraud_warnings"] == []
+
+
+def test_accidents_outside_the_window_do_not_count(demo, owner_client):
+    from apps.cases.models import Party
+
+    old = submit(owner_client, "451082", ("桂L99999", "桂L00031"), "a")
+    Party.objects.filter(case_id=old["id"]).update(occurred_at=timezone.now() - timedelta(days=400))
+    submit(owner_client, "451082", ("桂L99999", "桂L00032"), "b")
+    third = submit(owner_client, "451082", ("桂L99999", "桂L00033"), "c")
+    assert not FraudWarning.objects.filter(case_id=third["id"]).exists()
+
+
+def test_dispatch_to_the_nearest_station_is_recorded_and_alerts_it(demo, owner_client, staff):
+    for key in ("a", "b", "c"):
+        case = submit(owner_client, "451082", ("桂L55555", f"桂L0004{key.upper()}"), key)
+    warning = FraudWarning.objects.get(case_id=case["id"])
+    officer = staff("pingguo_officer")
+    listed = officer.get("/api/v1/fraud/warnings").json()["results"][0]
+    station = listed["suggested_station"]
+    assert station["name"] == "平果市马头派出所" and station["distance_m"] > 0
+    response = officer.post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": station["id"]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["dispatch"]["station"] == "平果市马头派出所"
+    assert Alert.objects.filter(type="fraud.dispatch", unit_id=station["id"]).exists()
+    assert staff("pingguo_leader").post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": station["id"]},
+                                        format="json").status_code == 403
