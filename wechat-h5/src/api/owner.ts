@@ -143,7 +143,7 @@ export async function fetchGuideCategories(): Promise<GuideCategory[]> {
   return listOf(data)
 }
 
-export async function fetchGuideArticles(category?: number | string): Promise<GuideArticle[]> {
+export async function fetchGuideArticles(category?: string): Promise<GuideArticle[]> {
   const { data } = await http.get<ListOrPage<GuideArticle>>('/guide/articles', {
     params: category !== undefined ? { category } : {},
   })

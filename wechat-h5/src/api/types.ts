@@ -100,22 +100,25 @@ export interface LocateResult {
   inside_jurisdiction: boolean
 }
 
+/** `GET /guide/categories`: categories are keyed by `code`, not by a numeric id. */
 export interface GuideCategory {
-  id: number
-  name?: string
-  title?: string
-  slug?: string
-  description?: string
+  code: string
+  name: string
+  order?: number
+  article_count?: number
 }
 
 export interface GuideArticle {
   id: number
   title: string
   summary?: string
-  category?: number | { id: number; name?: string }
+  /** the category's code */
+  category?: string
+  category_name?: string
+  cover_url?: string
   body_html?: string
+  contacts?: { name: string; phone: string }[] | null
   updated_at?: string
-  published_at?: string
 }
 
 export interface ApiErrorBody {
