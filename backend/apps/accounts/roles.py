@@ -32,9 +32,10 @@ def permissions_for(codes: list[str]):
 
 
 def ensure_roles() -> dict[str, Group]:
+    """Create missing roles and add the table's permissions; permissions an admin added stay."""
     groups = {}
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(permissions_for(codes))
+        group.permissions.add(*permissions_for(codes))
         groups[role] = group
     return groups

@@ -26,21 +26,23 @@ def validate_geometry(geometry: Any) -> dict:
         raise ValidationError("GeoJSON 格式不正确。")
     if geometry.get("type") == "FeatureCollection":
         features = geometry.get("features") or []
-        if len(features) != 1:
+        if not isinstance(features, list) or len(features) != 1:
             raise ValidationError("上传单个单位的辖区时，文件中只能包含一个要素（Feature）。")
         geometry = features[0]
-    if geometry.get("type") == "Feature":
+    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
         geometry = geometry.get("geometry") or {}
+    if not isinstance(geometry, dict):
+        raise ValidationError("GeoJSON 格式不正确。")
     if geometry.get("type") not in {"Polygon", "MultiPolygon"}:
         raise ValidationError("辖区边界必须是面（Polygon 或 MultiPolygon）。")
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed rings
         raise ValidationError("边界坐标格式不正确，无法构成多边形。") from exc
+    if not geom.is_empty and not geom.is_valid:
+        raise ValidationError(f"边界多边形无效（自相交或环不闭合）：{explain_validity(geom)}")
     if geom.is_empty or geom.area == 0:
         raise ValidationError("边界多边形为空或面积为零。")
-    if not geom.is_valid:
-        raise ValidationError(f"边界多边形无效（自相交或环不闭合）：{explain_validity(geom)}")
     minx, miny, maxx, maxy = geom.bounds
     if minx < BOUNDS[0] or maxx > BOUNDS[2] or miny < BOUNDS[1] or maxy > BOUNDS[3]:
         raise ValidationError("边界坐标超出广西及周边范围，请确认使用的是 GCJ-02 经纬度（经度在前）。")

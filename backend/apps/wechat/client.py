@@ -7,6 +7,7 @@ production), so every worker process uses the same token instead of fetching its
 
 import json
 
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from wechatpy import WeChatClient, WeChatOAuth
@@ -42,10 +43,33 @@ def api_base() -> str:
     return (settings.WECHAT_API_BASE_URL or DEFAULT_API).rstrip("/") + "/"
 
 
+TIMEOUT_SECONDS = 5
+
+
+class TimeoutSession(requests.Session):
+    """wechatpy passes no timeout on token and OAuth calls; a hung WeChat must not hold a worker."""
+
+    def request(self, method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = TIMEOUT_SECONDS
+        return super().request(method, url, **kwargs)
+
+
 class ConfiguredClient(WeChatClient):
     def __init__(self) -> None:
-        super().__init__(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET, session=CacheStorage(), timeout=5)
+        super().__init__(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET, session=CacheStorage(), timeout=TIMEOUT_SECONDS)
         self.API_BASE_URL = api_base() + "cgi-bin/"
+        self._http = TimeoutSession()
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        # wechatpy refreshes the token and retries on 40001/42001 without limit; allow one refresh per call
+        # (a new client is made per use, so this state is never shared).
+        depth = getattr(self, "_depth", 0)
+        self._depth, self.auto_retry = depth + 1, depth == 0
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        finally:
+            self._depth, self.auto_retry = depth, True
 
     def fetch_access_token(self):
         return self._fetch_access_token(
@@ -62,4 +86,5 @@ def get_oauth(redirect_uri: str, state: str = "") -> WeChatOAuth:
     oauth = WeChatOAuth(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET, redirect_uri, "snsapi_base", state)
     oauth.API_BASE_URL = api_base()
     oauth.OAUTH_BASE_URL = (settings.WECHAT_OAUTH_BASE_URL or DEFAULT_OAUTH).rstrip("/") + "/"
+    oauth._http = TimeoutSession()
     return oauth

@@ -1,6 +1,7 @@
 import secrets
 import time
 
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from wechatpy.exceptions import WeChatException
@@ -32,7 +33,7 @@ def start_session(code: str | None, state: str | None) -> dict:
         raise ApiError("invalid_state", "登录校验失败，请重新从公众号菜单进入。", 400)
     try:
         result = get_oauth("").fetch_access_token(code)
-    except WeChatException as exc:
+    except (WeChatException, requests.RequestException) as exc:
         raise ApiError("wechat_error", "微信登录失败，请稍后重试。", 502) from exc
     owner, _ = Owner.objects.get_or_create(openid=result["openid"])
     return {"token": issue_owner_token(owner), "owner": {"id": str(owner.public_id)}, "wechat": True}
@@ -44,7 +45,7 @@ def jssdk_config(url: str) -> dict:
     client = get_client()
     try:
         ticket = client.jsapi.get_jsapi_ticket()
-    except WeChatException as exc:
+    except (WeChatException, requests.RequestException) as exc:
         raise ApiError("wechat_error", "获取微信配置失败，请稍后重试。", 502) from exc
     nonce = secrets.token_hex(8)
     timestamp = int(time.time())

@@ -134,6 +134,7 @@ def test_driver_completes_a_report_with_real_photos(server_url, new_context, tmp
     expect(page).to_have_url(re.compile(r"/report/location$"))
     through_location(page)
     expect(page.get_by_text("已定位")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "h5-3-location")
     page.get_by_role("button", name="地点没问题，下一步").click()
 
@@ -154,7 +155,7 @@ def test_driver_completes_a_report_with_real_photos(server_url, new_context, tmp
     plates = [random_plate(), random_plate()]
     phones = ["13900139001", "13900139002"]
     fill_parties(page, plates, phones, names)
-    page.locator(".party").first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "h5-6-parties")
     page.get_by_role("button", name="信息填好了，下一步").click()
 
@@ -170,6 +171,7 @@ def test_driver_completes_a_report_with_real_photos(server_url, new_context, tmp
     receipt_no = page.locator(".number").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9-]{6,}", receipt_no), receipt_no
     expect(page.get_by_text("平果市交警大队").first).to_be_visible()
+    expect(page.locator(".van-toast").filter(visible=True)).to_have_count(0)
     shot(page, "h5-8-receipt")
 
     case = officer_case(server_url, receipt_no)
@@ -319,6 +321,8 @@ def test_tracking_shows_the_officers_decision(server_url, new_context):
     expect(page.get_by_role("heading", name="处理经过")).to_be_visible()
     expect(page.locator(".timeline li")).not_to_have_count(0)
     expect(page.get_by_text("平果市交警大队").first).to_be_visible()
+    page.locator(".status-card").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, document.querySelector('.status-card').getBoundingClientRect().top - 60)")
     shot(page, "h5-track")
 
     # A wrong phone number finds nothing.

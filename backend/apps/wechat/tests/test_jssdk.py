@@ -68,9 +68,6 @@ def test_expired_token_is_refreshed_once_and_shared(fake_wechat, wechat_owner):
     assert cfg["signature"] == _expected_signature(fake_wechat.tickets[-1], cfg["nonceStr"], cfg["timestamp"], PAGE)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: wechatpy's auto_retry refetches the token and retries without limit "
-                                       "while WeChat keeps answering 40001/42001 (RecursionError after ~470 token "
-                                       "fetches; the daily /cgi-bin/token quota is 2000). Fix described in the report.")
 def test_persistent_invalid_credential_retries_once_then_502(fake_wechat, wechat_owner):
     owner, _ = wechat_owner()
     fake_wechat.inject_error("/cgi-bin/ticket/getticket", 40001, times=5)

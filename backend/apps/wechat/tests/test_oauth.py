@@ -154,9 +154,6 @@ def test_demo_session_refused_when_wechat_configured(db, fake_wechat):
     assert Owner.objects.count() == before
 
 
-@pytest.mark.xfail(strict=True, raises=Exception,
-                   reason="BUG: services.start_session only catches WeChatException; a network failure "
-                          "(requests.RequestException) escapes as a 500. Fix described in the report.")
 def test_wechat_unreachable_is_a_clean_502_not_500(db, fake_wechat, settings):
     from apps.wechat.fake_server import FakeWeChat
 
