@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-import pytest
 from rest_framework.test import APIClient
 
 PAGE = "https://kckp.example.test/h5/report?step=2"
