@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
@@ -118,6 +119,14 @@ else:
 ARCHIVE_DATABASE_URL = os.environ.get("ARCHIVE_DATABASE_URL", "")
 if ARCHIVE_DATABASE_URL:
     DATABASES["archive"] = dj_database_url.parse(ARCHIVE_DATABASE_URL, conn_max_age=0)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode archives into a second SQLite file, so the nightly job works out of the box.
+    DATABASES["archive"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("ARCHIVE_SQLITE_PATH", str(VAR_DIR / "archive.sqlite3")),
+        "OPTIONS": {"timeout": 20},
+        "TEST": {"NAME": str(VAR_DIR / f"test-archive-{os.getpid()}.sqlite3")},
+    }
 DATABASE_ROUTERS = ["apps.common.routers.PrimaryOnlyRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,8 +157,8 @@ CELERY_TASK_ALWAYS_EAGER = not bool(REDIS_URL) or env_bool("CELERY_EAGER", False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
-    "retention-daily": {"task": "apps.stats.tasks.run_retention", "schedule": 24 * 3600},
-    "archive-nightly": {"task": "apps.stats.tasks.run_archive", "schedule": 24 * 3600},
+    "retention-daily": {"task": "apps.stats.tasks.run_retention", "schedule": crontab(hour=2, minute=15)},
+    "archive-nightly": {"task": "apps.stats.tasks.run_archive", "schedule": crontab(hour=3, minute=30)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.alerts.services import publish_case_alert
+from apps.stats.services import record_fact
 from apps.cases.models import Party
 from apps.common.exceptions import ApiError
 from apps.system.audit import audit
@@ -74,7 +75,8 @@ def case_voided(case) -> None:
             warning.active = count >= threshold
             warning.save(update_fields=["count", "active"])
             if not warning.active and not FraudWarning.objects.filter(case_id=warning.case_id, active=True).exists():
-                type(case).objects.filter(pk=warning.case_id).update(has_fraud_warning=False)
+                type(case).objects.filter(pk=warning.case_id).update(has_fraud_warning=False, updated_at=timezone.now())
+                record_fact(warning.case)
 
 
 def vehicle_history(plate: str, exclude_case_id: int | None = None, window_days: int | None = None) -> list[dict]:
