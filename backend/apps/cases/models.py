@@ -66,6 +66,11 @@ class Case(models.Model):
     closing_notes = models.TextField("办结备注", blank=True)
     has_fraud_warning = models.BooleanField("骗保预警", default=False)
     purged_at = models.DateTimeField("个人数据清除时间", null=True, blank=True)
+    # The owner's questionnaire answers and what they suggest (apps/cases/liability.py). Only a
+    # suggestion: the liability that counts is Party.liability, set by an officer on closing.
+    liability_suggestion = models.JSONField("责任自助判断（仅供参考）", null=True, blank=True)
+    # {"<party index>": {"at": iso time, "ip": address}}: who confirmed the 自行协商协议书 (apps/cases/agreement.py).
+    agreement_confirmations = models.JSONField("协议书确认", default=dict, blank=True)
 
     class Meta:
         verbose_name = "案件"

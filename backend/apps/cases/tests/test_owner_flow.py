@@ -270,3 +270,19 @@ def test_video_container_is_sniffed(demo, owner_client):
     r = upload(owner, draft["id"], "video", mp4, name="clip.mp4")
     assert r.status_code == 201 and r.json()["kind"] == "video" and r.json()["thumb_url"] is None
     assert_chinese_4xx(upload(owner, draft["id"], "video", jpeg_bytes(), name="clip.mp4"))
+
+
+def test_draft_and_media_quotas(demo, owner_client):
+    from apps.system.models import Parameter
+    from apps.system.parameters import params
+
+    Parameter.objects.create(key="max_drafts_per_owner", value=2)
+    Parameter.objects.create(key="max_media_per_case", value=5)
+    params.invalidate()
+    owner = owner_client()
+    first = new_draft(owner)
+    new_draft(owner)
+    assert assert_chinese_4xx(owner.post("/api/v1/owner/cases", {}, format="json"), status=429)["code"] == "quota_exceeded"
+    for i in range(5):
+        assert upload(owner, first["id"], "scene_extra", jpeg_bytes(color=(i * 40, 0, 0))).status_code == 201
+    assert upload(owner, first["id"], "scene_extra", jpeg_bytes()).status_code == 429
