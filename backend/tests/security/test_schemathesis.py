@@ -117,9 +117,9 @@ def test_fuzz(api_schema, world, same_connection, role, method, path):
             try:
                 case.call_and_validate(headers={"Authorization": authorization}, checks=CHECKS)
             except Exception as exc:  # collect and go on: one report per operation with every distinct failure
-                message = f"{case.method} {case.formatted_path} query={case.query} body={str(case.body)[:300]}\n{exc}"
-                if not any(str(exc)[:200] in f for f in failures):
-                    failures.append(message)
+                text = "\n".join(line for line in str(exc).splitlines() if line.strip())[:1500]
+                if not any(text[:300] in f for f in failures):
+                    failures.append(f"{case.method} {case.formatted_path} query={case.query} body={str(case.body)[:300]}\n{text}")
             finally:
                 transaction.set_rollback(True)
 

@@ -105,6 +105,7 @@ class ParameterDetailView(AdminView):
 
 class UserListView(AdminView):
     required_perms = MANAGE_USERS
+    pagination_class = StandardPagination  # documents the paginated envelope in the schema
 
     @extend_schema(summary="用户列表", parameters=[
         OpenApiParameter("unit", int, description="单位（含下级）"), OpenApiParameter("role", str, enum=list(Role.ALL)),
@@ -295,6 +296,7 @@ AUDIT_FILTERS = [
 
 class AuditListView(AdminView):
     required_perms = ("system.view_auditentry",)
+    pagination_class = StandardPagination  # documents the paginated envelope in the schema
 
     @extend_schema(summary="审计日志", parameters=AUDIT_FILTERS, responses=AuditEntrySerializer(many=True))
     def get(self, request):

@@ -14,9 +14,13 @@ from apps.common.throttling import PublicThrottle
 from apps.units.geo import COORD_SYSTEMS, jurisdictions
 from apps.units.models import Unit, UnitKind
 
-UnitBrief = inline_serializer("UnitBrief", {
-    "id": serializers.IntegerField(), "name": serializers.CharField(), "adcode": serializers.CharField(),
-    "phone": serializers.CharField()})
+def unit_brief(**kwargs):
+    return inline_serializer("UnitBrief", {
+        "id": serializers.IntegerField(), "name": serializers.CharField(), "adcode": serializers.CharField(),
+        "phone": serializers.CharField()}, **kwargs)
+
+
+UnitBrief = unit_brief()
 
 
 class LocateView(APIView):
@@ -81,7 +85,8 @@ class UnitListView(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(summary="本人范围内的单位（树形顺序）", responses=inline_serializer("UnitRow", {
-        "id": serializers.IntegerField(), "name": serializers.CharField(), "parent": serializers.IntegerField()}, many=True))
+        "id": serializers.IntegerField(), "name": serializers.CharField(), "parent": serializers.IntegerField(allow_null=True),
+        "level": serializers.IntegerField(), "kind": serializers.CharField(), "adcode": serializers.CharField()}, many=True))
     def get(self, request):
         units = scope_units(request.user).defer("jurisdiction").order_by("tree_id", "lft")
         return Response([unit_row(u) for u in units])
