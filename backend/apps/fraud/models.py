@@ -27,7 +27,8 @@ class FraudWarning(models.Model):
     active = models.BooleanField(default=True)
     # The other case a photo or pair match points at: voiding it withdraws the match.
     related_case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(default=dict, blank=True)
+    # Nullable so that bulk SQL loaders (bench, archive restore) need not know the column.
+    data = models.JSONField(default=dict, blank=True, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_station = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

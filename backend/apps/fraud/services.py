@@ -1,5 +1,6 @@
 """Repeat-accident warnings (seed §3.3.4): a plate with `fraud_threshold` or more non-voided cases
-in the trailing `fraud_window_days`, the new case included."""
+in the trailing `fraud_window_days`, the new case included. The other signals (photos, EXIF,
+phones, plate pairs) live in `signals.py` and are raised by the same `check_case()`."""
 
 from datetime import timedelta
 
@@ -7,14 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.alerts.services import publish_case_alert
-from apps.stats.services import record_fact
 from apps.cases.models import Party
 from apps.common.exceptions import ApiError
+from apps.stats.services import record_fact
 from apps.system.audit import audit
 from apps.units.geo import distance_m
 from apps.units.models import Unit, UnitKind
 
-from .models import FraudWarning
+from . import signals
+from .models import FraudWarning, Kind
 
 
 def plate_count(plate: str, at, window_days: int) -> int:
@@ -50,13 +52,16 @@ def check_case(case) -> list[FraudWarning]:
             },
         )
         warnings.append(warning)
-    if warnings:
+    raised = signals.apply(case)
+    if warnings or raised:
         type(case).objects.filter(pk=case.pk).update(has_fraud_warning=True)
         case.has_fraud_warning = True
-        plates = "、".join(w.plate for w in warnings)
-        publish_case_alert(case, "fraud.warning", f"骗保预警：{plates} 一年内多次事故（{case.receipt_no}）",
-                           plates=[w.plate for w in warnings])
-    return warnings
+        # One live alert per case, naming every reason at once.
+        parts = [f"{'、'.join(w.plate for w in warnings)} 一年内多次事故"] if warnings else []
+        parts += list(dict.fromkeys(Kind(w.kind).label for w in raised))
+        publish_case_alert(case, "fraud.warning", f"骗保预警：{'；'.join(parts)}（{case.receipt_no}）",
+                           plates=[w.plate for w in warnings], kinds=sorted({w.kind for w in warnings + raised}))
+    return warnings + raised
 
 
 def case_voided(case) -> None:
@@ -69,14 +74,25 @@ def case_voided(case) -> None:
     for party in case.parties.all():
         if not party.plate_normalized or party.occurred_at is None:
             continue
-        for warning in FraudWarning.objects.filter(plate=party.plate_normalized, active=True).select_related("case"):
+        for warning in FraudWarning.objects.filter(
+            plate=party.plate_normalized, kind=Kind.REPEAT_PLATE, active=True
+        ).select_related("case"):
             count = plate_count(warning.plate, warning.case.occurred_at, warning.window_days)
             warning.count = count
             warning.active = count >= threshold
             warning.save(update_fields=["count", "active"])
-            if not warning.active and not FraudWarning.objects.filter(case_id=warning.case_id, active=True).exists():
-                type(case).objects.filter(pk=warning.case_id).update(has_fraud_warning=False, updated_at=timezone.now())
-                record_fact(warning.case)
+            if not warning.active:
+                _refresh_flag(warning.case)
+    for case_id in signals.case_voided(case):
+        _refresh_flag(type(case).objects.get(pk=case_id))
+
+
+def _refresh_flag(case) -> None:
+    """Clear the case's warning flag once none of its warnings is active."""
+    if not FraudWarning.objects.filter(case_id=case.pk, active=True).exists():
+        type(case).objects.filter(pk=case.pk).update(has_fraud_warning=False, updated_at=timezone.now())
+        case.has_fraud_warning = False
+        record_fact(case)
 
 
 def vehicle_history(plate: str, exclude_case_id: int | None = None, window_days: int | None = None) -> list[dict]:

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -8,18 +8,19 @@ from rest_framework.views import APIView
 from apps.common.permissions import IsStaff
 from apps.common.scoping import restrict
 from apps.fraud import services
-from apps.fraud.models import FraudWarning
+from apps.fraud.models import FraudWarning, Kind
 
 
 class WarningSerializer(serializers.ModelSerializer):
     case = serializers.SerializerMethodField()
     dispatch = serializers.SerializerMethodField()
     suggested_station = serializers.SerializerMethodField()
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
         model = FraudWarning
-        fields = ["id", "kind", "plate", "count", "window_days", "reason", "active", "created_at", "case", "dispatch",
-                  "suggested_station"]
+        fields = ["id", "kind", "kind_label", "plate", "count", "window_days", "reason", "data", "active", "created_at",
+                  "case", "dispatch", "suggested_station"]
 
     def get_case(self, w: FraudWarning) -> dict:
         c = w.case
@@ -46,6 +47,9 @@ class WarningListView(ListAPIView):
         qs = restrict(FraudWarning.objects.select_related("case__unit", "dispatched_station", "dispatched_by"), self.request.user)
         if self.request.query_params.get("active", "true") != "all":
             qs = qs.filter(active=True)
+        kind = self.request.query_params.get("kind")
+        if kind:
+            qs = qs.filter(kind=kind)
         plate = self.request.query_params.get("plate")
         if plate:
             from apps.cases.plates import normalize_plate
@@ -53,7 +57,9 @@ class WarningListView(ListAPIView):
             qs = qs.filter(plate=normalize_plate(plate))
         return qs
 
-    @extend_schema(summary="骗保预警列表（本人范围）")
+    @extend_schema(summary="骗保预警列表（本人范围）", parameters=[
+        OpenApiParameter("active", str, enum=["true", "all"]), OpenApiParameter("plate", str),
+        OpenApiParameter("kind", str, enum=[k.value for k in Kind])])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -66,6 +72,8 @@ class WarningHistoryView(APIView):
         "plate": serializers.CharField(), "count": serializers.IntegerField(), "cases": serializers.ListField(child=serializers.DictField())}))
     def get(self, request, pk: int):
         warning = get_object_or_404(restrict(FraudWarning.objects.select_related("case"), request.user), pk=pk)
+        if warning.kind != Kind.REPEAT_PLATE:  # the key of the other signals is not a plate
+            return Response({"plate": warning.plate, "count": 0, "cases": []})
         history = services.vehicle_history(warning.plate, exclude_case_id=warning.case_id)
         return Response({"plate": warning.plate, "count": sum(1 for h in history if h["counts"]), "cases": history})
 
