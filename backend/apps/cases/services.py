@@ -265,3 +265,37 @@ def submit(owner: Owner, case_id: int, idempotency_key: str = "") -> tuple[Case,
 
 def next_party_index(case: Case) -> int:
     return (case.parties.aggregate(m=Max("index"))["m"] or -1) + 1
+
+
+LIABILITY_EDITABLE = (Status.DRAFT, Status.SUBMITTED)
+
+
+def record_liability_suggestion(owner: Owner, case_id: int, answers: dict) -> dict:
+    """Store the owner's questionnaire answers and the suggestion they give. Never touches Party.liability."""
+    from .liability import NOTICE, InvalidAnswers, clean_answers, suggest
+
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id, owner=owner).first()
+        if case is None:
+            raise ApiError("not_found", "未找到该案件。", 404)
+        if case.status not in LIABILITY_EDITABLE:
+            raise Conflict("交警已开始审核，不能再修改责任自助判断；责任以交警认定为准。", code="status_conflict")
+        party_count = case.parties.count()
+        try:
+            result = suggest(answers, party_count)
+        except InvalidAnswers as exc:
+            raise ApiError("invalid", exc.message, 400, errors={exc.field: [exc.message]}) from None
+        case.liability_suggestion = {
+            "is_suggestion": True,
+            "notice": NOTICE,
+            "answers": clean_answers(answers, party_count),
+            **result,
+            "party_count": party_count,
+            "created_at": timezone.now().isoformat(),
+        }
+        case.save(update_fields=["liability_suggestion", "updated_at"])
+        if case.status != Status.DRAFT:
+            title = result["situation"]["title"] if result["situation"] else "其他情形"
+            CaseEvent.objects.create(case=case, action="liability_suggestion", status=case.status, unit_id=case.unit_id,
+                                     note=f"当事人填写了责任自助判断（{title}，仅供参考）。")
+    return case.liability_suggestion

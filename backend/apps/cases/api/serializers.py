@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.cases import agreement
 from apps.cases.media_urls import media_url
 from apps.cases.models import Case, CaseEvent, Media, Party
 from apps.cases.next_steps import NEXT_STEPS
@@ -102,6 +103,7 @@ class CaseBaseSerializer(serializers.ModelSerializer):
 
 
 class OwnerCaseSerializer(CaseBaseSerializer):
+    agreement = serializers.SerializerMethodField()
     parties = PartySerializer(many=True, read_only=True)
     media = MediaSerializer(many=True, read_only=True)
     timeline = PublicEventSerializer(source="events", many=True, read_only=True)
@@ -110,7 +112,10 @@ class OwnerCaseSerializer(CaseBaseSerializer):
         model = Case
         fields = ["id", "receipt_no", "status", "status_label", "checklist", "location", "occurred_at", "parties", "media",
                   "unit", "inside_jurisdiction", "timeline", "feedback", "next_step", "fraud_warnings", "created_at",
-                  "updated_at", "submitted_at"]
+                  "updated_at", "submitted_at", "liability_suggestion", "agreement"]
+
+    def get_agreement(self, case: Case) -> dict:
+        return agreement.state(case)
 
 
 class OwnerCaseListSerializer(CaseBaseSerializer):
@@ -155,12 +160,16 @@ class StaffCaseSerializer(StaffCaseListSerializer):
     timeline = StaffEventSerializer(source="events", many=True, read_only=True)
     unit_polygon = serializers.SerializerMethodField()
     insurer_claims = serializers.SerializerMethodField()
+    agreement = serializers.SerializerMethodField()
 
     class Meta(StaffCaseListSerializer.Meta):
         fields = StaffCaseListSerializer.Meta.fields + [
             "checklist", "location", "parties", "media", "timeline", "feedback", "closing_notes", "next_step",
-            "claimed_at", "closed_at", "created_at", "unit_polygon", "insurer_claims",
+            "claimed_at", "closed_at", "created_at", "unit_polygon", "insurer_claims", "liability_suggestion", "agreement",
         ]
+
+    def get_agreement(self, case: Case) -> dict:
+        return agreement.state(case, with_ip=True)
 
     def get_unit_polygon(self, case: Case) -> dict | None:
         return case.unit.jurisdiction if case.unit_id else None
@@ -203,8 +212,12 @@ class InsurerCaseSerializer(CaseBaseSerializer):
 
 class TrackSerializer(CaseBaseSerializer):
     timeline = PublicEventSerializer(source="events", many=True, read_only=True)
+    agreement = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
         fields = ["receipt_no", "status", "status_label", "unit", "occurred_at", "submitted_at", "timeline", "feedback",
-                  "next_step"]
+                  "next_step", "agreement"]
+
+    def get_agreement(self, case: Case) -> dict:
+        return agreement.summary(case)

@@ -1,5 +1,5 @@
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,17 +9,24 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.cases import services, workflow
+from apps.cases import agreement, liability, services, workflow
 from apps.cases.checklist import CHECKLIST
 from apps.cases.media_slots import ALL_SLOTS
 from apps.cases.media_urls import read_token
 from apps.cases.models import Case, Media, Status
 from apps.cases.receipts import normalize_receipt_no
 from apps.cases.selectors import owner_case_detail, owner_cases, staff_case_detail, staff_case_list
-from apps.common.exceptions import ApiError
+from apps.common.exceptions import ApiError, Conflict
 from apps.common.pagination import CaseCursorPagination
 from apps.common.permissions import IsOwner, IsStaff
-from apps.common.throttling import PublicThrottle, SubmitThrottle, TrackThrottle, UploadThrottle
+from apps.common.throttling import (
+    InsurerLookupThrottle,
+    PublicThrottle,
+    SubmitThrottle,
+    TrackThrottle,
+    UploadThrottle,
+)
+from apps.system.audit import audit
 
 from .filters import CaseFilter
 from .serializers import (
@@ -54,6 +61,25 @@ DraftRequest = inline_serializer(
         "parties": serializers.ListField(child=serializers.DictField(), required=False),
     },
 )
+
+
+LiabilitySuggestion = inline_serializer("LiabilitySuggestion", {
+    "is_suggestion": serializers.BooleanField(), "notice": serializers.CharField(), "answers": serializers.DictField(),
+    "situation": serializers.DictField(allow_null=True), "liabilities": serializers.ListField(child=serializers.DictField()),
+    "explanation": serializers.CharField(), "party_count": serializers.IntegerField(), "created_at": serializers.CharField()})
+
+
+class LiabilityQuestionsView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(summary="责任自助判断问题（常见一方全责情形）", responses=inline_serializer("LiabilityQuestions", {
+        "notice": serializers.CharField(), "situation_question": serializers.CharField(),
+        "situations": serializers.ListField(child=serializers.DictField()), "other": serializers.DictField(),
+        "both_question": serializers.CharField(), "liability_labels": serializers.DictField()}))
+    def get(self, request):
+        return Response(liability.questions())
 
 
 class ChecklistView(APIView):
@@ -148,6 +174,18 @@ class OwnerCaseViewSet(viewsets.ViewSet):
         body = OwnerCaseSerializer(self._detail(case.pk)).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
+    @extend_schema(
+        summary="责任自助判断（仅供参考，不作为责任认定）",
+        request=inline_serializer("LiabilityAnswers", {
+            "situation": serializers.CharField(help_text="情形代码，或 other（以上都不是）"),
+            "at_fault_party": serializers.IntegerField(required=False, help_text="有该情形的一方（从 0 开始）"),
+            "both_at_fault": serializers.BooleanField(required=False, help_text="另一方是否也有上述情形")}),
+        responses=LiabilitySuggestion,
+    )
+    @action(detail=True, methods=["post"])
+    def liability(self, request, pk=None):
+        return Response(services.record_liability_suggestion(request.user, _int(pk), _body(request)))
+
 
 def _int(value) -> int:
     try:
@@ -177,7 +215,7 @@ class TrackView(APIView):
             raise not_found
         case = (
             Case.objects.filter(receipt_no=receipt, parties__phone__endswith=last4)
-            .exclude(status=Status.DRAFT).select_related("unit").prefetch_related("events").distinct().first()
+            .exclude(status=Status.DRAFT).select_related("unit").prefetch_related("events", "parties").distinct().first()
         )
         if case is None:
             raise not_found
@@ -263,6 +301,89 @@ class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         if not isinstance(liabilities, list):
             raise ApiError("invalid", "请为每一方当事人认定责任。", 400)
         return self._respond(workflow.close(request, _int(pk), liabilities, str(data.get("notes", "") or "")))
+
+    @extend_schema(summary="事故协议书 PDF（适用快处快赔后）", responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"], url_path="agreement.pdf")
+    def agreement_pdf(self, request, pk=None):
+        case = self.get_object()
+        if case.status not in agreement.OPEN:
+            raise Conflict("交警认定适用快处快赔后，才能生成事故协议书。", code="agreement_not_open")
+        audit(request, "case.agreement_pdf", case)
+        return _pdf(case, agreement.render_pdf(case))
+
+
+def _pdf(case: Case, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{agreement.filename(case)}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+PhoneBody = inline_serializer("AgreementPhone", {"phone": serializers.CharField(help_text="该方当事人的完整手机号")})
+
+
+def _phone(request) -> str:
+    value = _body(request).get("phone", "")
+    return value if isinstance(value, str) else ""
+
+
+class AgreementView(APIView):
+    """What a party sees before confirming. POST so the phone number never appears in a URL."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(summary="查看事故协议书（当事人凭受理号和本人手机号）", request=PhoneBody,
+                   responses=inline_serializer("AgreementOut", {"receipt_no": serializers.CharField(),
+                                                                 "parties": serializers.ListField(child=serializers.DictField())}))
+    def post(self, request, receipt_no: str):
+        case, party = agreement.for_party(receipt_no, _phone(request))
+        return Response(agreement.public_view(case, party))
+
+
+class AgreementConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(summary="当事人确认事故协议书", request=inline_serializer("AgreementConfirm", {
+        "phone": serializers.CharField(), "party": serializers.IntegerField(), "agree": serializers.BooleanField()}))
+    def post(self, request, receipt_no: str):
+        data = _body(request)
+        case, party = agreement.confirm(request, receipt_no, _phone(request), data.get("party"), data.get("agree"))
+        return Response(agreement.public_view(case, party))
+
+
+class AgreementPdfView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TrackThrottle]
+
+    @extend_schema(summary="下载事故协议书 PDF（各方确认后）", request=PhoneBody, responses={(200, "application/pdf"): bytes})
+    def post(self, request, receipt_no: str):
+        case, _ = agreement.for_party(receipt_no, _phone(request))
+        agreement.require_complete(case)
+        return _pdf(case, agreement.render_pdf(case))
+
+
+class InsurerAgreementPdfView(APIView):
+    """Through the insurer's own lookup scope: another company's case is the same 404."""
+
+    permission_classes = [IsStaff]
+    required_perms = ("insurers.lookup_case",)
+    throttle_classes = [InsurerLookupThrottle]
+
+    @extend_schema(summary="保险公司下载事故协议书 PDF", responses={(200, "application/pdf"): bytes})
+    def get(self, request, receipt_no: str):
+        from apps.insurers.services import lookup
+
+        case = lookup(request, receipt_no)
+        if case.status not in agreement.OPEN:
+            raise Conflict("交警认定适用快处快赔后，才能生成事故协议书。", code="agreement_not_open")
+        audit(request, "insurer.agreement_pdf", case)
+        return _pdf(case, agreement.render_pdf(case, company_id=request.user.insurer_id))
 
 
 class MediaFileView(APIView):
