@@ -1,6 +1,7 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -225,7 +226,8 @@ class TrackView(APIView):
 class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     permission_classes = [IsStaff]
     required_perms = {"*": ("cases.view_case",), "claim": ("cases.claim_case",), "decision": ("cases.decide_case",),
-                      "void": ("cases.void_case",), "transfer": ("cases.transfer_case",), "close": ("cases.close_case",)}
+                      "void": ("cases.void_case",), "transfer": ("cases.transfer_case",), "close": ("cases.close_case",),
+                      "evidence_package": ("cases.view_case", "cases.export_evidence")}
     filterset_class = CaseFilter
     pagination_class = CaseCursorPagination
 
@@ -301,6 +303,23 @@ class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         if not isinstance(liabilities, list):
             raise ApiError("invalid", "请为每一方当事人认定责任。", 400)
         return self._respond(workflow.close(request, _int(pk), liabilities, str(data.get("notes", "") or "")))
+
+    @extend_schema(summary="下载证据包（原始文件、SHA-256 清单、处理经过、PDF 摘要）",
+                   responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="evidence-package")
+    def evidence_package(self, request, pk=None):
+        from apps.cases.evidence import build_package
+
+        case = get_object_or_404(staff_case_detail(request.user), pk=_int(pk))
+        package, manifest = build_package(case)
+        audit(request, "case.evidence_package", case, changes={
+            "manifest_sha256": manifest["manifest_sha256"], "files": len(manifest["files"])})
+        # FileResponse streams the temporary file in blocks and closes (thus deletes) it at the end.
+        response = FileResponse(package, as_attachment=True, filename=f"evidence-{case.receipt_no}.zip",
+                                content_type="application/zip")
+        response["Cache-Control"] = "no-store"
+        response["X-Manifest-SHA256"] = manifest["manifest_sha256"]
+        return response
 
     @extend_schema(summary="事故协议书 PDF（适用快处快赔后）", responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path="agreement.pdf")
