@@ -1,6 +1,7 @@
 """Property-based fuzzing of every operation in the OpenAPI schema (schemathesis 4, in-process WSGI).
 
-Each operation is fuzzed as the city admin and as an owner. Two checks: no 5xx (`not_a_server_error`)
+Each operation is fuzzed as the city admin and as an owner, with valid (positive) and invalid
+(negative: wrong types, missing fields, out-of-range values) requests. Two checks: no 5xx (`not_a_server_error`)
 and every documented answer matches its schema (`response_schema_conformance`). Path parameters are
 half the time replaced by ids that exist in the caller's scope, so the happy paths are reached too.
 
@@ -15,6 +16,7 @@ import os
 
 import pytest
 import schemathesis
+from schemathesis import GenerationMode
 from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
@@ -111,7 +113,8 @@ def test_fuzz(api_schema, world, same_connection, role, method, path):
 
     @settings(max_examples=EXAMPLES[role], deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
-    @given(case=_with_real_ids(operation.as_strategy(), ids))
+    @given(case=_with_real_ids(st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                                         operation.as_strategy(GenerationMode.NEGATIVE)), ids))
     def run(case):
         with transaction.atomic():
             try:
