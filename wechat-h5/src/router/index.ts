@@ -57,6 +57,18 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '案件进度' },
   },
   {
+    path: '/cases/:id/liability',
+    name: 'liability',
+    component: () => import('@/views/LiabilityView.vue'),
+    meta: { title: '帮我判断责任' },
+  },
+  {
+    path: '/agreement/:receipt?',
+    name: 'agreement',
+    component: () => import('@/views/AgreementView.vue'),
+    meta: { title: '事故协议书' },
+  },
+  {
     path: '/guide',
     name: 'guide',
     component: () => import('@/views/guide/GuideHome.vue'),
