@@ -8,6 +8,7 @@ export default mergeConfig(
       environment: 'jsdom',
       include: ['tests/**/*.test.ts'],
       restoreMocks: true,
+      setupFiles: ['tests/setup.ts'],
     },
   }),
 )

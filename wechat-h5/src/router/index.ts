@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { STEPS, STEP_TITLES, type StepKey } from '@/stores/steps'
 import { useWizardStore } from '@/stores/wizard'
+import { pageTitle } from '@/i18n'
 
 const stepViews: Record<StepKey, () => Promise<unknown>> = {
   safety: () => import('@/views/report/SafetyStep.vue'),
@@ -106,6 +107,5 @@ router.beforeEach((to) => {
 })
 
 router.afterEach((to) => {
-  const title = to.meta.title as string | undefined
-  document.title = title && title !== '快处快赔' ? `${title} · 快处快赔` : '百色交警 · 快处快赔'
+  document.title = pageTitle(to.name, to.meta.title)
 })

@@ -1,3 +1,5 @@
+import { i18n, t } from '@/i18n'
+
 export const STEPS = [
   'safety',
   'checklist',
@@ -85,5 +87,15 @@ export const VEHICLE_TYPES: { code: string; label: string }[] = [
 ]
 
 export function vehicleTypeLabel(code: string): string {
-  return VEHICLE_TYPES.find((v) => v.code === code)?.label ?? ''
+  if (!VEHICLE_TYPES.some((v) => v.code === code)) return ''
+  return t(`vehicleTypes.${code}`)
+}
+
+/** Translated names of steps and photo slots (the constants above stay Chinese). */
+export function stepTitle(step: StepKey): string {
+  return t(`steps.titles.${step}`)
+}
+
+export function slotLabel(slot: string): string {
+  return i18n.global.te(`slots.${slot}`) ? t(`slots.${slot}`) : (SLOT_LABELS[slot] ?? slot)
 }

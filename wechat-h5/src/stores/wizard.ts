@@ -18,6 +18,7 @@ import {
   type PersistedDraft,
 } from './persistence'
 import { STEPS, stepForField, stepIndex, type StepKey } from './steps'
+import { t } from '@/i18n'
 
 export const MIN_PARTIES = 2
 export const SAVE_DEBOUNCE_MS = 800
@@ -215,8 +216,8 @@ export const useWizardStore = defineStore('wizard', () => {
     const errors: Partial<Record<keyof PartyInput, string>> = {}
     const plate = plateError(p.plate)
     if (plate) errors.plate = plate
-    if (!p.vehicle_type) errors.vehicle_type = '请选择车辆类型'
-    if (!p.insurer && !p.insurer_name.trim()) errors.insurer = '请选择保险公司'
+    if (!p.vehicle_type) errors.vehicle_type = t('parties.needVehicleType')
+    if (!p.insurer && !p.insurer_name.trim()) errors.insurer = t('parties.needInsurer')
     const phone = phoneError(p.phone)
     if (phone) errors.phone = phone
     return errors

@@ -1,3 +1,5 @@
+import { t } from '@/i18n'
+
 /** Strip what people paste along with a number: spaces, dashes, a +86 prefix. */
 export function normalizePhone(raw: string): string {
   let digits = (raw ?? '').replace(/[\s-]/g, '')
@@ -13,10 +15,10 @@ export function isValidMobile(raw: string): boolean {
 
 export function phoneError(raw: string): string {
   const phone = normalizePhone(raw)
-  if (!phone) return '请输入手机号'
-  if (!/^\d+$/.test(phone)) return '手机号只能是数字'
-  if (phone.length !== 11) return '手机号应为11位'
-  if (!isValidMobile(phone)) return '手机号格式不对，请核对'
+  if (!phone) return t('phone.required')
+  if (!/^\d+$/.test(phone)) return t('phone.digits')
+  if (phone.length !== 11) return t('phone.length')
+  if (!isValidMobile(phone)) return t('phone.invalid')
   return ''
 }
 

@@ -1,3 +1,5 @@
+import { t } from '@/i18n'
+
 /** Province abbreviations, 桂 first because nearly every car in Baise carries it. */
 export const PROVINCES = [
   '桂',
@@ -84,13 +86,13 @@ export function isValidPlate(raw: string): boolean {
 /** A short Chinese reason for the driver, or '' when the plate is fine. */
 export function plateError(raw: string): string {
   const plate = normalizePlate(raw)
-  if (!plate) return '请输入车牌号'
+  if (!plate) return t('plate.errRequired')
   if (!PROVINCES.includes(plate[0] as (typeof PROVINCES)[number])) {
-    return '车牌第一位应是省份简称，如“桂”'
+    return t('plate.errProvince')
   }
-  if (/[IO]/.test(plate.slice(1))) return '车牌里没有字母 I 和 O，请改为数字 1 或 0'
-  if (plate.length < 7) return '车牌位数不够：普通车牌7位，新能源车牌8位'
-  if (plate.length > 8) return '车牌位数太多：普通车牌7位，新能源车牌8位'
-  if (!isValidPlate(plate)) return '车牌格式不对，请核对'
+  if (/[IO]/.test(plate.slice(1))) return t('plate.errIO')
+  if (plate.length < 7) return t('plate.errShort')
+  if (plate.length > 8) return t('plate.errLong')
+  if (!isValidPlate(plate)) return t('plate.errInvalid')
   return ''
 }

@@ -1,27 +1,25 @@
-export const STATUS_LABELS: Record<string, string> = {
-  draft: '草稿（未提交）',
-  submitted: '待审核',
-  reviewing: '审核中',
-  accepted: '适用快处快赔',
-  rejected: '不适用快处快赔',
-  voided: '已作废',
-  closed: '已办结',
-  expired: '已过期',
-}
+import { i18n, isEnglish, t } from '@/i18n'
+import zhCN from '@/locales/zh-CN'
+
+/** Chinese labels, as the server also sends them (status_label). */
+export const STATUS_LABELS: Record<string, string> = zhCN.status
 
 // What to do now, when the server sends no next_step of its own.
-export const DEFAULT_NEXT: Record<string, string> = {
-  draft: '报案还没有提交，请继续填写并提交。',
-  submitted: '交警正在排队审核，请先把车移到不妨碍交通的安全地点，留意本页进度。',
-  reviewing: '交警正在审核您的照片和资料，请保持电话畅通。',
-  accepted:
-    '请把车辆驶离现场，双方带齐驾驶证、行驶证、保险单，一起驾车到快处快赔服务中心办理定责和理赔。',
-  rejected: '请在安全的地方等候，交警会到现场处理。车上人员请站到护栏外。',
-  voided: '这次报案无效，请按交警的意见重新报案。',
-  closed: '事故已办结。',
-  expired: '记录已过保存期限。',
+export const DEFAULT_NEXT: Record<string, string> = zhCN.statusNext
+
+/**
+ * The label of a case status. The server's status_label is Chinese: shown as sent in
+ * Chinese, while in English the status code is translated on the phone instead.
+ */
+export function statusLabel(status: string, label?: string): string {
+  if (isEnglish()) {
+    return i18n.global.te(`status.${status}`) ? t(`status.${status}`) : label || status
+  }
+  return label || STATUS_LABELS[status] || status
 }
 
-export function statusLabel(status: string, label?: string): string {
-  return label || STATUS_LABELS[status] || status
+/** The next-step advice: the server's (Chinese) text, or the translated default in English. */
+export function nextStepText(status: string, serverText?: string): string {
+  if (isEnglish()) return i18n.global.te(`statusNext.${status}`) ? t(`statusNext.${status}`) : ''
+  return serverText || DEFAULT_NEXT[status] || ''
 }

@@ -1,3 +1,5 @@
+import { isEnglish, t } from '@/i18n'
+
 // China has had no daylight saving since 1991, so Asia/Shanghai is a fixed +08:00
 // and we can compute wall-clock parts without Intl time-zone support (old WebViews lack it).
 const OFFSET_MS = 8 * 3600 * 1000
@@ -52,6 +54,7 @@ export function formatShanghai(
   const time = withSeconds
     ? `${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`
     : `${pad(p.hour)}:${pad(p.minute)}`
+  if (isEnglish()) return `${p.year}-${pad(p.month)}-${pad(p.day)} ${time}`
   return `${p.year}年${p.month}月${p.day}日 ${time}`
 }
 
@@ -60,10 +63,10 @@ export const MAX_ACCIDENT_AGE_DAYS = 7
 /** Client-side hint only; the server applies the configured limits. */
 export function occurredAtError(value: string | null | undefined, now = new Date()): string {
   const d = parseIso(value)
-  if (!d) return '请选择事故发生时间'
-  if (d.getTime() > now.getTime() + 60_000) return '事故时间不能晚于现在'
+  if (!d) return t('time.required')
+  if (d.getTime() > now.getTime() + 60_000) return t('time.future')
   if (now.getTime() - d.getTime() > MAX_ACCIDENT_AGE_DAYS * 86400_000) {
-    return `只能报${MAX_ACCIDENT_AGE_DAYS}天内发生的事故`
+    return t('time.tooOld', { days: MAX_ACCIDENT_AGE_DAYS })
   }
   return ''
 }
