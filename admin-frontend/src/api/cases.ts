@@ -1,4 +1,4 @@
-import { asPage, http, toApiPath, type Page } from '@/utils/http'
+import { asPage, downloadFile, http, toApiPath, type Page } from '@/utils/http'
 import type { Geometry } from 'geojson'
 import type { UnitRef } from './auth'
 
@@ -112,6 +112,41 @@ export interface Closing {
   by?: PersonRef | null
 }
 
+/** The owner's questionnaire result: a suggestion only, the officer confirms or changes it on closing. */
+export interface LiabilitySuggestion {
+  is_suggestion: true
+  notice: string
+  answers: { situation: string; at_fault_party?: number; both_at_fault?: boolean }
+  situation: { code: string; title: string; basis: string } | null
+  liabilities: { party: number; liability: Liability; label: string }[]
+  explanation: string
+  party_count: number
+  created_at: string
+}
+
+/** Who confirmed the 自行协商协议书 from their own phone, and from where. */
+export interface AgreementState {
+  open: boolean
+  complete: boolean
+  confirmations: { party: number; confirmed_at: string | null; ip?: string }[]
+}
+
+/**
+ * The close form's starting values: the suggestion when it covers exactly the case's parties,
+ * otherwise nothing chosen. The officer still confirms or changes every row.
+ */
+export function closingPrefill(
+  parties: { index: number }[],
+  suggestion: LiabilitySuggestion | null | undefined,
+): Record<number, Liability | ''> {
+  const rows = suggestion?.liabilities ?? []
+  const byParty = new Map(rows.map((r) => [r.party, r.liability]))
+  const matches = rows.length === parties.length && parties.every((p) => byParty.has(p.index))
+  return Object.fromEntries(
+    parties.map((p) => [p.index, matches ? (byParty.get(p.index) ?? '') : '']),
+  )
+}
+
 export interface CaseDetail extends CaseListItem {
   checklist: Record<string, boolean>
   location: CaseLocation
@@ -142,6 +177,8 @@ export interface CaseDetail extends CaseListItem {
   claimed_at?: string | null
   insurer_claims?: { company: string; claim_no: string; accepted_at: string }[]
   unit_polygon: Geometry | null
+  liability_suggestion?: LiabilitySuggestion | null
+  agreement?: AgreementState
 }
 
 export interface CaseFilters {
@@ -215,4 +252,9 @@ export async function closeCase(
     { silent: true },
   )
   return data
+}
+
+/** 自行协商协议书 PDF (after acceptance; lists which parties have not confirmed yet). */
+export async function downloadAgreement(id: number, receiptNo: string | null): Promise<void> {
+  return downloadFile(`/cases/${id}/agreement.pdf`, {}, `事故协议书_${receiptNo ?? id}.pdf`)
 }
