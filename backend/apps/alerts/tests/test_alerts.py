@@ -1,6 +1,8 @@
 """Live alerts over the real ASGI application (in-memory layer locally, Redis in CI)."""
 
 
+import itertools
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -39,11 +41,16 @@ async def receive_types(communicator, seconds=1.0) -> list[dict]:
     return messages
 
 
+_serial = itertools.count(1)
+
+
 def owner_and_case(adcode: str):
     client = APIClient()
     token = client.post("/api/v1/owner/session", {}, format="json").json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client, make_submitted_case(client, adcode)
+    # Own plates per case: the same pair twice would raise a repeat-pair fraud alert of its own.
+    n = next(_serial)
+    return client, make_submitted_case(client, adcode, plates=(f"桂L{n:05d}", f"桂LD{n:05d}"))
 
 
 @pytest.fixture

@@ -65,8 +65,10 @@ def dataset(demo, owner_client, staff):
 
     owner = owner_client()
     ids = {}
-    for name, (adcode, plates, insurers, submitted, seconds, hour, final) in DATASET.items():
-        case = make_submitted_case(owner, adcode, key=f"key-{name}", plates=plates, insurers=insurers)
+    for i, (name, (adcode, plates, insurers, submitted, seconds, hour, final)) in enumerate(DATASET.items()):
+        # Own phones per case: one phone behind six vehicles would be a fraud signal of its own.
+        phones = (f"1380013800{i}", f"1390013900{i}")
+        case = make_submitted_case(owner, adcode, key=f"key-{name}", plates=plates, insurers=insurers, phones=phones)
         officer = staff(OFFICERS[adcode])
         url = f"/api/v1/cases/{case['id']}"
         if final in ("accepted", "closed", "rejected"):
