@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -63,6 +64,11 @@ def _first_message(errors: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Raised while reading the body: without this they leave as Django's HTML 400 page.
+    if isinstance(exc, RequestDataTooBig):
+        exc = ApiError("too_large", "提交的内容过大，请精简后重试。", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = ApiError("invalid", "提交的字段或文件过多。", 400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

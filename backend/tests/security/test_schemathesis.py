@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-EXAMPLES = {"admin": int(os.environ.get("FUZZ_EXAMPLES", "12")), "owner": int(os.environ.get("FUZZ_OWNER_EXAMPLES", "6"))}
+EXAMPLES = {"admin": int(os.environ.get("FUZZ_EXAMPLES", "15")), "owner": int(os.environ.get("FUZZ_OWNER_EXAMPLES", "6"))}
 CHECKS = [not_a_server_error, response_schema_conformance]
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -104,14 +104,10 @@ def _with_real_ids(case_strategy, ids: dict):
     return st.tuples(case_strategy, st.booleans(), st.integers(0, 50)).map(replace)
 
 
-@pytest.mark.parametrize("role", ["admin", "owner"])
-@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_fuzz(api_schema, world, same_connection, role, method, path):
-    authorization, ids = world[role]
-    operation = api_schema[path][method]
+def _fuzz(operation, authorization: str, ids: dict, examples: int) -> list[str]:
     failures: list[str] = []
 
-    @settings(max_examples=EXAMPLES[role], deadline=None, derandomize=True, database=None,
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
     @given(case=_with_real_ids(st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
                                          operation.as_strategy(GenerationMode.NEGATIVE)), ids))
@@ -119,7 +115,7 @@ def test_fuzz(api_schema, world, same_connection, role, method, path):
         with transaction.atomic():
             try:
                 case.call_and_validate(headers={"Authorization": authorization}, checks=CHECKS)
-            except Exception as exc:  # collect and go on: one report per operation with every distinct failure
+            except Exception as exc:  # collect and go on: every distinct failure of every operation is reported
                 text = "\n".join(line for line in str(exc).splitlines() if line.strip())[:1500]
                 if not any(text[:300] in f for f in failures):
                     failures.append(f"{case.method} {case.formatted_path} query={case.query} body={str(case.body)[:300]}\n{text}")
@@ -127,4 +123,14 @@ def test_fuzz(api_schema, world, same_connection, role, method, path):
                 transaction.set_rollback(True)
 
     run()
-    assert not failures, "\n\n".join(failures[:5])
+    return failures
+
+
+@pytest.mark.parametrize("role", ["admin", "owner"])
+def test_fuzz(api_schema, world, same_connection, role):
+    """One test per role (the world is built once): every operation, every distinct failure listed."""
+    authorization, ids = world[role]
+    failures = []
+    for method, path in OPERATIONS:
+        failures += _fuzz(api_schema[path][method], authorization, ids, EXAMPLES[role])
+    assert not failures, f"{len(failures)} failures\n\n" + "\n\n".join(failures[:10])

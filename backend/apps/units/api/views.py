@@ -96,7 +96,7 @@ class TransferTargetsView(APIView):
     permission_classes = [IsStaff]
     required_perms = ("cases.transfer_case",)
 
-    @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=UnitBrief)
+    @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=unit_brief(many=True))
     def get(self, request):
         units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.CITY, UnitKind.COUNTY]).defer("jurisdiction")
         return Response([u.summary() for u in units.order_by("tree_id", "lft")])
