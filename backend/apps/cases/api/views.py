@@ -321,7 +321,8 @@ class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
         response["X-Manifest-SHA256"] = manifest["manifest_sha256"]
         return response
 
-    @extend_schema(summary="事故协议书 PDF（适用快处快赔后）", responses={(200, "application/pdf"): bytes})
+    @extend_schema(summary="事故协议书 PDF（适用快处快赔后）", operation_id="cases_agreement_pdf",
+                   responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path="agreement.pdf")
     def agreement_pdf(self, request, pk=None):
         case = self.get_object()
@@ -340,6 +341,10 @@ def _pdf(case: Case, content: bytes) -> HttpResponse:
 
 
 PhoneBody = inline_serializer("AgreementPhone", {"phone": serializers.CharField(help_text="该方当事人的完整手机号")})
+AgreementOut = inline_serializer("AgreementOut", {
+    "receipt_no": serializers.CharField(), "status": serializers.CharField(), "situation_text": serializers.CharField(),
+    "liabilities": serializers.DictField(), "parties": serializers.ListField(child=serializers.DictField()),
+    "open": serializers.BooleanField(), "complete": serializers.BooleanField(), "you": serializers.IntegerField()})
 
 
 def _phone(request) -> str:
@@ -354,9 +359,7 @@ class AgreementView(APIView):
     authentication_classes = []
     throttle_classes = [TrackThrottle]
 
-    @extend_schema(summary="查看事故协议书（当事人凭受理号和本人手机号）", request=PhoneBody,
-                   responses=inline_serializer("AgreementOut", {"receipt_no": serializers.CharField(),
-                                                                 "parties": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(summary="查看事故协议书（当事人凭受理号和本人手机号）", request=PhoneBody, responses=AgreementOut)
     def post(self, request, receipt_no: str):
         case, party = agreement.for_party(receipt_no, _phone(request))
         return Response(agreement.public_view(case, party))
@@ -368,7 +371,8 @@ class AgreementConfirmView(APIView):
     throttle_classes = [TrackThrottle]
 
     @extend_schema(summary="当事人确认事故协议书", request=inline_serializer("AgreementConfirm", {
-        "phone": serializers.CharField(), "party": serializers.IntegerField(), "agree": serializers.BooleanField()}))
+        "phone": serializers.CharField(), "party": serializers.IntegerField(), "agree": serializers.BooleanField()}),
+        responses=AgreementOut)
     def post(self, request, receipt_no: str):
         data = _body(request)
         case, party = agreement.confirm(request, receipt_no, _phone(request), data.get("party"), data.get("agree"))
@@ -394,7 +398,8 @@ class InsurerAgreementPdfView(APIView):
     required_perms = ("insurers.lookup_case",)
     throttle_classes = [InsurerLookupThrottle]
 
-    @extend_schema(summary="保险公司下载事故协议书 PDF", responses={(200, "application/pdf"): bytes})
+    @extend_schema(summary="保险公司下载事故协议书 PDF", operation_id="insurer_cases_agreement_pdf",
+                   responses={(200, "application/pdf"): bytes})
     def get(self, request, receipt_no: str):
         from apps.insurers.services import lookup
 
