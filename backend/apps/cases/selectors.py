@@ -6,7 +6,8 @@ from .models import Case, CaseEvent, Party, Status
 
 
 def owner_cases(owner) -> QuerySet[Case]:
-    return Case.objects.filter(owner=owner).select_related("unit").order_by("-created_at", "-id")
+    # The unit's polygon is not part of any owner response: leave it in the database.
+    return Case.objects.filter(owner=owner).select_related("unit").defer("unit__jurisdiction").order_by("-created_at", "-id")
 
 
 def owner_case_detail(owner) -> QuerySet[Case]:
@@ -21,7 +22,11 @@ def cases_visible_to(user) -> QuerySet[Case]:
 def staff_case_list(user) -> QuerySet[Case]:
     from apps.fraud.models import FraudWarning
 
-    return cases_visible_to(user).select_related("unit", "claimed_by").prefetch_related(
+    # The list shows neither the unit's polygon (25-150 KB of JSON per row) nor the checklist or the
+    # agreement confirmations: not reading and decoding them is most of the first page's cost.
+    return cases_visible_to(user).select_related("unit", "claimed_by").defer(
+        "unit__jurisdiction", "checklist", "agreement_confirmations",
+    ).prefetch_related(
         Prefetch("parties", queryset=Party.objects.only("id", "case_id", "index", "plate")),
         Prefetch("fraud_warnings", queryset=FraudWarning.objects.filter(active=True)),
     )

@@ -25,11 +25,10 @@ def scope_unit_ids(user) -> list[int]:
     if not user.has_role(*SCOPED_ROLES):
         ids: list[int] = []
     else:
-        unit = user.unit
-        ids = list(
-            Unit.objects.filter(tree_id=unit.tree_id, lft__gte=unit.lft, rght__lte=unit.rght).values_list(
-                "pk", flat=True
-            )
+        # Only the tree bounds: `user.unit` would read and decode the unit's polygon (150 KB for the city).
+        bounds = Unit.objects.filter(pk=user.unit_id).values_list("tree_id", "lft", "rght").first()
+        ids = [] if bounds is None else list(
+            Unit.objects.filter(tree_id=bounds[0], lft__gte=bounds[1], rght__lte=bounds[2]).values_list("pk", flat=True)
         )
     user._scope_unit_ids = ids
     return ids
