@@ -115,7 +115,7 @@ def _fuzz(operation, authorization: str, ids: dict, examples: int) -> list[str]:
         with transaction.atomic():
             try:
                 case.call_and_validate(headers={"Authorization": authorization}, checks=CHECKS)
-            except Exception as exc:  # collect and go on: every distinct failure of every operation is reported
+            except (Exception, BaseExceptionGroup) as exc:  # collect and go on: every distinct failure of every operation is reported
                 text = "\n".join(line for line in str(exc).splitlines() if line.strip())[:1500]
                 if not any(text[:300] in f for f in failures):
                     failures.append(f"{case.method} {case.formatted_path} query={case.query} body={str(case.body)[:300]}\n{text}")

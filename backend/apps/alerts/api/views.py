@@ -64,10 +64,12 @@ class ReadView(APIView):
     def post(self, request):
         try:
             up_to = int(request.data.get("up_to"))
-        except (TypeError, ValueError):
+            if not 0 <= up_to < 2**63:  # a BigIntegerField: larger values would fail in the database
+                raise ValueError
+        except (TypeError, ValueError, AttributeError):  # AttributeError: the body is not a JSON object
             from apps.common.exceptions import ApiError
 
-            raise ApiError("invalid", "up_to 必须是整数。", 400)
+            raise ApiError("invalid", "up_to 必须是非负整数。", 400)
         mark, _ = ReadMark.objects.get_or_create(user=request.user)
         if up_to > mark.last_read_id:
             mark.last_read_id = up_to
