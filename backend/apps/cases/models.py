@@ -119,7 +119,13 @@ class Party(models.Model):
                 fields=["plate_normalized", "occurred_at"],
                 name="party_plate_fraud",
                 condition=models.Q(counts_for_fraud=True),
-            )
+            ),
+            # The shared-phone fraud signal looks parties up by phone within the same window.
+            models.Index(
+                fields=["phone", "occurred_at"],
+                name="party_phone_fraud",
+                condition=models.Q(counts_for_fraud=True),
+            ),
         ]
 
 
