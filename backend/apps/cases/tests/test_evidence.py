@@ -53,7 +53,8 @@ def test_the_package_lists_every_original_with_its_hash(case, staff, tmp_path):
     media = list(Media.objects.filter(case_id=case["id"]))
     assert len(media) == 5
     expected = {f"{m.slot}{'' if m.party is None else f'-party{m.party}'}-{m.pk}{m.extension}" for m in media}
-    assert "driver_licence-party1-%d.jpg" % next(m.pk for m in media if m.slot == "driver_licence") in expected
+    licence = next(m for m in media if m.slot == "driver_licence")
+    assert f"driver_licence-party1-{licence.pk}.jpg" in expected
     assert names == expected | {MANIFEST, MANIFEST_HASH, TIMELINE, SUMMARY}
 
     manifest_bytes = archive.read(MANIFEST)
