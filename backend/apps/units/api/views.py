@@ -14,13 +14,15 @@ from apps.common.throttling import PublicThrottle
 from apps.units.geo import COORD_SYSTEMS, jurisdictions
 from apps.units.models import Unit, UnitKind
 
-def unit_brief(**kwargs):
-    return inline_serializer("UnitBrief", {
-        "id": serializers.IntegerField(), "name": serializers.CharField(), "adcode": serializers.CharField(),
-        "phone": serializers.CharField()}, **kwargs)
+
+class UnitBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    adcode = serializers.CharField()
+    phone = serializers.CharField()
 
 
-UnitBrief = unit_brief()
+UnitBrief = UnitBriefSerializer()
 
 
 class LocateView(APIView):
@@ -96,7 +98,7 @@ class TransferTargetsView(APIView):
     permission_classes = [IsStaff]
     required_perms = ("cases.transfer_case",)
 
-    @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=unit_brief(many=True))
+    @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=UnitBriefSerializer(many=True))
     def get(self, request):
         units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.CITY, UnitKind.COUNTY]).defer("jurisdiction")
         return Response([u.summary() for u in units.order_by("tree_id", "lft")])
