@@ -9,6 +9,12 @@ export default defineConfig({
   // Django serves the built app under /admin/ with an index.html fallback.
   base: '/admin/',
   plugins: [vue()],
+  // vue-i18n feature flags: Composition API only, <i18n-t> component installed.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
@@ -27,6 +33,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/**/*.spec.ts'],
+    setupFiles: ['tests/setup.ts'],
     restoreMocks: true,
   },
 })

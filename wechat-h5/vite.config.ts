@@ -7,6 +7,12 @@ import { fileURLToPath, URL } from 'node:url'
 export default defineConfig({
   base: '/h5/',
   plugins: [vue()],
+  // vue-i18n feature flags: Composition API only, <i18n-t> component installed.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

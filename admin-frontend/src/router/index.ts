@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import Layout from '@/layout/index.vue'
 import { useUserStore } from '@/store/modules/user'
 import { ApiError } from '@/utils/http'
+import { routeTitle, t } from '@/i18n'
 import { insurerRoutes } from './modules/insurer'
 import { systemRoutes } from './modules/system'
 import { workRoutes } from './modules/work'
@@ -85,5 +86,6 @@ router.beforeEach(async (to) => {
 })
 
 router.afterEach((to) => {
-  document.title = to.meta.title ? `${to.meta.title} · 快处快赔管理后台` : '快处快赔管理后台'
+  const title = routeTitle(to.name, to.meta.title)
+  document.title = title ? `${title} · ${t('app.title')}` : t('app.title')
 })

@@ -1,14 +1,15 @@
 import type { AlertItem } from '@/api/alerts'
+import { translatedTable } from '@/i18n'
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
-export const CONNECTION_LABELS: Record<ConnectionState, string> = {
+export const CONNECTION_LABELS: Record<ConnectionState, string> = translatedTable('connection', {
   idle: '已断开',
   connecting: '连接中',
   open: '已连接',
   reconnecting: '重连中',
   closed: '已断开',
-}
+})
 
 /** The part of the browser WebSocket this client uses, so tests can pass a fake. */
 export interface SocketLike {

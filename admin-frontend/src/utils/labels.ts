@@ -1,6 +1,10 @@
 import type { CaseStatus, Liability } from '@/api/cases'
+import { translatedTable } from '@/i18n'
 
-export const STATUS_LABELS: Record<CaseStatus, string> = {
+// Each table reads in the current language (see translatedTable); the Chinese here is
+// what the server also uses and what shows when a translation is missing.
+
+export const STATUS_LABELS: Record<CaseStatus, string> = translatedTable('status', {
   draft: '草稿',
   submitted: '待审核',
   reviewing: '审核中',
@@ -9,7 +13,7 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   voided: '作废',
   closed: '已办结',
   expired: '已过期',
-}
+})
 
 type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger'
 
@@ -24,19 +28,22 @@ export const STATUS_TAG_TYPES: Record<CaseStatus, TagType> = {
   expired: 'info',
 }
 
-export const STATUS_OPTIONS = (Object.keys(STATUS_LABELS) as CaseStatus[])
-  .filter((code) => code !== 'draft')
-  .map((value) => ({ value, label: STATUS_LABELS[value] }))
+/** Status filter options, in the current language (call it where it renders). */
+export function statusOptions(): { value: CaseStatus; label: string }[] {
+  return (Object.keys(STATUS_LABELS) as CaseStatus[])
+    .filter((code) => code !== 'draft')
+    .map((value) => ({ value, label: STATUS_LABELS[value] }))
+}
 
-export const LIABILITY_LABELS: Record<Liability, string> = {
+export const LIABILITY_LABELS: Record<Liability, string> = translatedTable('liability', {
   full: '全部责任',
   major: '主要责任',
   equal: '同等责任',
   minor: '次要责任',
   none: '无责任',
-}
+})
 
-export const VEHICLE_TYPE_LABELS: Record<string, string> = {
+export const VEHICLE_TYPE_LABELS: Record<string, string> = translatedTable('vehicleTypes', {
   small_car: '小型汽车',
   large_car: '大型汽车',
   new_energy_small: '小型新能源汽车',
@@ -44,9 +51,9 @@ export const VEHICLE_TYPE_LABELS: Record<string, string> = {
   motorcycle: '摩托车',
   truck: '货车',
   other: '其他',
-}
+})
 
-export const SLOT_LABELS: Record<string, string> = {
+export const SLOT_LABELS: Record<string, string> = translatedTable('slots', {
   scene_front: '正前方全景',
   scene_rear: '正后方全景',
   scene_contact: '碰擦点近景',
@@ -55,11 +62,11 @@ export const SLOT_LABELS: Record<string, string> = {
   driver_licence: '驾驶证',
   vehicle_licence: '行驶证',
   policy: '保险单',
-}
+})
 
 export const SLOT_ORDER = Object.keys(SLOT_LABELS)
 
-export const UNIT_KIND_LABELS: Record<string, string> = {
+export const UNIT_KIND_LABELS: Record<string, string> = translatedTable('unitKinds', {
   city: '支队',
   county: '大队',
   brigade: '大队',
@@ -67,7 +74,7 @@ export const UNIT_KIND_LABELS: Record<string, string> = {
   police_station: '派出所',
   service_centre: '快处快赔服务中心',
   service_center: '快处快赔服务中心',
-}
+})
 
 export function statusLabel(status: string): string {
   return STATUS_LABELS[status as CaseStatus] ?? status

@@ -8,15 +8,16 @@ import {
   type ConnectionState,
 } from '@/utils/alertSocket'
 import { beep, showDesktopNotification } from '@/utils/notify'
+import { t, translatedTable } from '@/i18n'
 
 const KEEP = 200
 
-export const ALERT_TYPE_LABELS: Record<string, string> = {
+export const ALERT_TYPE_LABELS: Record<string, string> = translatedTable('alertTypes', {
   'case.new': '新案件',
   'case.updated': '案件更新',
   'case.transferred': '案件转办',
   'fraud.warning': '骗保预警',
-}
+})
 
 export const useAlertStore = defineStore('alerts', () => {
   const items = ref<AlertItem[]>([])
@@ -45,9 +46,9 @@ export const useAlertStore = defineStore('alerts', () => {
     const newest = fresh[fresh.length - 1]
     const body =
       fresh.length > 1
-        ? `${newest.title}（共 ${fresh.length} 条新提醒）`
+        ? t('alerts.k5', { p0: newest.title, p1: fresh.length })
         : (newest.receipt_no ?? '')
-    showDesktopNotification(newest.title || '快处快赔新提醒', body, () => {
+    showDesktopNotification(newest.title || t('alerts.k6'), body, () => {
       if (newest.case_id != null) openCase?.(newest.case_id)
     })
   }

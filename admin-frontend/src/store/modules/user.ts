@@ -3,13 +3,14 @@ import { computed, ref } from 'vue'
 import * as authApi from '@/api/auth'
 import type { Me } from '@/api/auth'
 import { clearTokens, getAccessToken, getRefreshToken, setTokens } from '@/utils/token'
+import { t, translatedTable } from '@/i18n'
 
-export const ROLE_LABELS: Record<string, string> = {
+export const ROLE_LABELS: Record<string, string> = translatedTable('roleNames', {
   city_admin: '市级管理员',
   supervisor: '领导',
   officer: '民警',
   insurer: '保险公司',
-}
+})
 
 export const useUserStore = defineStore('user', () => {
   const me = ref<Me | null>(null)
@@ -22,7 +23,9 @@ export const useUserStore = defineStore('user', () => {
   const isInsurerOnly = computed(
     () => roles.value.length > 0 && roles.value.every((role) => role === 'insurer'),
   )
-  const roleLabel = computed(() => roles.value.map((role) => ROLE_LABELS[role] ?? role).join('、'))
+  const roleLabel = computed(() =>
+    roles.value.map((role) => ROLE_LABELS[role] ?? role).join(t('user.k5')),
+  )
 
   /** Reactive: templates using `v-if="can('…')"` update when the profile loads or changes. */
   function can(permission: string): boolean {
