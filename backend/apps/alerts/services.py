@@ -40,7 +40,8 @@ def alert_message(alert: Alert) -> dict:
 
 
 def publish_case_alert(case, type_: str, title: str, unit: Unit | None = None, **data) -> Alert:
-    unit = unit or case.unit
+    # Only the name, adcode and tree position are needed: not the polygon (25-150 KB of JSON).
+    unit = unit or Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
     alert = Alert.objects.create(
         type=type_, case=case, unit=unit, title=title[:200], data={"receipt_no": case.receipt_no, "status": case.status, **data}
     )

@@ -72,7 +72,7 @@ def record_fact(case: Case) -> CaseFact | None:
     if case.status == Status.DRAFT or case.submitted_at is None:
         return None
     # Re-read: callers hold a case whose flags may have been changed by queryset updates.
-    case = Case.objects.select_related("unit").prefetch_related("parties__insurer").get(pk=case.pk)
+    case = Case.objects.select_related("unit").defer("unit__jurisdiction").prefetch_related("parties__insurer").get(pk=case.pk)
     known = CaseFact.objects.filter(case_id=case.pk).values_list("status", flat=True).first()
     fact, _ = CaseFact.objects.update_or_create(case_id=case.pk, defaults=fact_values(case, known))
     return fact
