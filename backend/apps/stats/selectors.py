@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Value, When
 from django.db.models import Case as CaseWhen
@@ -89,7 +88,7 @@ def stats_root(user, unit_id: int | None) -> Unit | None:
     wanted = unit_id if unit_id is not None else user.unit_id
     if wanted not in scope:
         return None
-    return Unit.objects.get(pk=wanted)
+    return Unit.objects.defer("jurisdiction").get(pk=wanted)
 
 
 def facts_in(query: Query) -> QuerySet[CaseFact]:
@@ -111,7 +110,8 @@ def rollup_units(root: Unit) -> tuple[dict[int, int], list[Unit]]:
     brigades; the city's own cases (outside every county) get a row of their own. A county-level
     viewer sees one row, its own unit, with its stations and centres folded in.
     """
-    subtree = list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).order_by("lft"))
+    subtree = list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).defer("jurisdiction")
+                   .order_by("lft"))
     if root.kind != UnitKind.CITY:
         return {u.pk: root.pk for u in subtree}, [root]
     children = [u for u in subtree if u.parent_id == root.pk]
@@ -247,25 +247,18 @@ def by_period(facts: QuerySet, query: Query) -> list[dict]:
 
 
 def by_insurer(facts: QuerySet) -> list[dict]:
-    """Cases per insurer named by any party (a case with two insurers counts once for each)."""
-    try:
-        inner, params = facts.values("id").query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    table = CaseFact._meta.db_table
-    if connection.vendor == "postgresql":
-        source = f"{table} f CROSS JOIN LATERAL jsonb_array_elements_text(f.insurers) AS e(code)"
-        code = "e.code"
-    else:
-        source = f"{table} f, json_each(f.insurers) AS e"
-        code = "e.value"
-    sql = f"SELECT {code}, COUNT(*) FROM {source} WHERE f.id IN ({inner}) GROUP BY {code}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = cursor.fetchall()
+    """Cases per insurer named by any party (a case with two insurers counts once for each).
+
+    Grouped by the whole code list in one pass over the facts (there are only a few hundred distinct
+    lists), then spread over the codes here: no self-join and no per-row JSON expansion in SQL.
+    """
+    counts: dict[str, int] = {}
+    for codes, n in facts.values_list("insurers").annotate(n=Count("id")).order_by().values_list("insurers", "n"):
+        for code in codes or []:
+            counts[code] = counts.get(code, 0) + n
     names = dict(InsuranceCompany.objects.values_list("code", "name"))
     names[OTHER_INSURER] = "其他（自填）"
-    rows = [{"insurer": names.get(c, c), "code": c, "count": n} for c, n in counts]
+    rows = [{"insurer": names.get(c, c), "code": c, "count": n} for c, n in counts.items()]
     return sorted(rows, key=lambda r: (-r["count"], r["code"]))
 
 
