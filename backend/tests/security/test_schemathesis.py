@@ -16,11 +16,11 @@ import os
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
