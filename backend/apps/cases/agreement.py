@@ -25,7 +25,7 @@ from .receipts import normalize_receipt_no
 
 OPEN = (Status.ACCEPTED, Status.CLOSED)
 TITLE = "道路交通事故自行协商协议书"
-USE_NOTE = ("本协议书由各方当事人通过“百色交警·快处快赔”在线确认，快处快赔服务中心和保险公司凭此协议书及受理号"
+USE_NOTE = ("本协议书由各方当事人通过“百色交警”快处快赔在线确认，快处快赔服务中心和保险公司凭此协议书及受理号"
             "办理事故处理和定损理赔。")
 LEGAL_NOTE = ("依据《中华人民共和国道路交通安全法》第七十条第三款和《中华人民共和国道路交通安全法实施条例》第八十六条，"
               "仅造成轻微财产损失、当事人对事实及成因无争议的交通事故，当事人可以撤离现场，自行协商损害赔偿事宜。")
@@ -307,6 +307,6 @@ def render_pdf(case: Case, company_id: int | None = None) -> bytes:
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=f"{TITLE} {case.receipt_no}", author="百色交警 快处快赔")
+                            bottomMargin=15 * mm, title=f"{TITLE} {case.receipt_no}", author="百色交警快处快赔")
     doc.build(story)
     return buffer.getvalue()
