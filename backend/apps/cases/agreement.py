@@ -245,7 +245,9 @@ def render_pdf(case: Case, company_id: int | None = None) -> bytes:
     def p(text: str, style=cell) -> Paragraph:
         from xml.sax.saxutils import escape
 
-        return Paragraph(escape(text or ""), style)
+        # STSong-Light has no glyph for U+00B7 / U+2022 (names such as 阿卜杜·热合曼): use the CJK middle dot.
+        text = (text or "").replace("\u00b7", "\u30fb").replace("\u2022", "\u30fb")
+        return Paragraph(escape(text), style)
 
     def grid(rows: list[list], widths: list[float], header: bool = True) -> Table:
         table = Table([[c if isinstance(c, Paragraph) else p(str(c)) for c in row] for row in rows], colWidths=widths)
