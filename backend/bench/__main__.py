@@ -277,7 +277,7 @@ def main() -> int:  # noqa: C901 - one linear script
         results["cases_in_db"] = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM cases_party WHERE counts_for_fraud")
         results["fraud_parties_in_db"] = cur.fetchone()[0]
-    plate_pool = seed_info.get("plate_pool") or max(50, results["cases_in_db"])
+    plate_pool = seed_info.get("plate_pool") or max(50, 2 * results["cases_in_db"])
 
     figures = results["figures"]
 

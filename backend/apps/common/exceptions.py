@@ -1,14 +1,18 @@
 """Every error leaves the API as JSON with a machine-readable `code` and a Chinese `detail`."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MESSAGES = {
     "not_authenticated": "请先登录。",
@@ -64,6 +68,11 @@ def _first_message(errors: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # A dropped or exhausted database connection: tell the client to retry, never a bare 500.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return Response({"code": "service_unavailable", "detail": "系统繁忙，请稍后重试。"}, status=503,
+                        headers={"Retry-After": "2"})
     # Raised while reading the body: without this they leave as Django's HTML 400 page.
     if isinstance(exc, RequestDataTooBig):
         exc = ApiError("too_large", "提交的内容过大，请精简后重试。", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

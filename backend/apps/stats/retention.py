@@ -79,6 +79,9 @@ def _purge(case: Case, now: datetime) -> tuple[list[str], int]:
     case.gcj_lng, case.gcj_lat = _round(case.gcj_lng), _round(case.gcj_lat)
     case.wgs_lng, case.wgs_lat = _round(case.wgs_lng), _round(case.wgs_lat)
     case.idempotency_key = ""
+    # Confirmations carry the parties' addresses (IP) and the answers describe the accident.
+    case.agreement_confirmations = {}
+    case.liability_suggestion = None
     return names, len(media)
 
 
