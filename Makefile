@@ -6,7 +6,7 @@ PY := $(abspath $(VENV))/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test setup venv frontend-deps frontend-build migrate seed lint test-backend test-frontend test-e2e bench soak clean
+.PHONY: run test setup venv frontend-deps frontend-build migrate seed lint test-backend test-frontend test-e2e bench bench-smoke soak clean
 
 setup: venv frontend-deps
 
@@ -66,6 +66,10 @@ test: lint test-backend test-frontend test-e2e
 
 bench: venv
 	cd backend && $(PY) -m bench $(BENCH_ARGS)
+
+## bench-smoke: the same benchmark on 2,000 cases (a few minutes; for CI)
+bench-smoke: venv
+	cd backend && $(PY) -m bench --scale 0.002 $(BENCH_ARGS)
 
 soak: venv
 	cd backend && CELERY_EAGER=1 $(PY) -m pytest -m soak tests/soak
