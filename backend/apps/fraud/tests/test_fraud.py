@@ -14,9 +14,9 @@ def submit(owner_client, adcode, plates, key, days_ago=0):
 
 def test_third_accident_in_a_year_raises_a_warning(demo, owner_client, staff):
     submit(owner_client, "451022", ("桂L66666", "桂L00001"), "a", days_ago=3)
-    second = submit(owner_client, "451002", ("桂L66666", "桂L00002"), "b", days_ago=1)
+    second = submit(owner_client, "451002", ("桂Ｌ６６６６６", "桂L00002"), "b", days_ago=1)  # full-width
     assert second["fraud_warnings"] == [] and not FraudWarning.objects.exists()
-    third = submit(owner_client, "451082", ("桂l·66666", "桂L00003"), "c")
+    third = submit(owner_client, "451082", ("桂l· 66666", "桂L00003"), "c")
     warning = FraudWarning.objects.get(case_id=third["id"])
     assert warning.plate == "桂L66666" and warning.count == 3 and warning.active
     assert Alert.objects.filter(type="fraud.warning", case_id=third["id"]).exists()
