@@ -8,6 +8,8 @@ the upload arrives as a temporary file on disk and is read in chunks, never as o
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,41 +106,43 @@ def average_hash(image: Image.Image) -> str:
     return f"{bits:016x}"
 
 
-def check_image(upload: File, max_bytes: int) -> Checked:
-    sha256, size = hash_file(upload)
-    _check_size(size, max_bytes, "照片")
+@contextmanager
+def decoded_image(upload: File) -> Iterator[Image.Image]:
+    """The upload fully decoded by Pillow; bombs and undecodable bytes become a Chinese 400."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as probe:
-                fmt = probe.format
                 probe.verify()
             upload.seek(0)
             with Image.open(upload) as image:
                 image.load()
-                if fmt not in IMAGE_FORMATS:
-                    raise ApiError("invalid_file", "仅支持 JPEG、PNG、WEBP 格式的照片。", 400)
-                exif = image.getexif()
-                taken_at = _taken_at(exif)
-                lng, lat = _gps(exif.get_ifd(ExifTags.IFD.GPSInfo)) if exif else (None, None)
-                # In place and without converting an RGB image: each copy of a 12-megapixel photo costs
-                # milliseconds, and the decoded image is not needed afterwards.
-                ImageOps.exif_transpose(image, in_place=True)
-                upright = image
-                width, height = upright.size
-                phash = average_hash(upright)
-                thumb = upright if upright.mode == "RGB" else upright.convert("RGB")
-                thumb.thumbnail(THUMB_SIZE)
-                buffer = io.BytesIO()
-                thumb.save(buffer, "JPEG", quality=80)
-    except ApiError:
-        raise
+                yield image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ApiError("invalid_file", "图片像素过大，无法处理，请用手机相机正常拍摄后上传。", 400) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError) as exc:
         raise ApiError("invalid_file", "文件不是有效的图片或已损坏，请重新拍摄后上传。", 400) from exc
     finally:
         upload.seek(0)
+
+
+def check_image(upload: File, max_bytes: int) -> Checked:
+    sha256, size = hash_file(upload)
+    _check_size(size, max_bytes, "照片")
+    with decoded_image(upload) as image:
+        fmt = image.format
+        if fmt not in IMAGE_FORMATS:
+            raise ApiError("invalid_file", "仅支持 JPEG、PNG、WEBP 格式的照片。", 400)
+        exif = image.getexif()
+        taken_at = _taken_at(exif)
+        lng, lat = _gps(exif.get_ifd(ExifTags.IFD.GPSInfo)) if exif else (None, None)
+        upright = ImageOps.exif_transpose(image)
+        width, height = upright.size
+        phash = average_hash(upright)
+        thumb = upright.convert("RGB")
+        thumb.thumbnail(THUMB_SIZE)
+        buffer = io.BytesIO()
+        thumb.save(buffer, "JPEG", quality=80)
     extension, content_type = IMAGE_FORMATS[fmt]
     return Checked(
         kind="image", extension=extension, content_type=content_type, size=size, sha256=sha256, width=width,

@@ -7,20 +7,24 @@ def _rate(scope: str) -> str | None:
     return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope)
 
 
-class ScopedIPThrottle(AnonRateThrottle):
-    """Throttle by client address whatever the authentication; the scope picks the rate."""
+class _SettingsRate:
+    """Rate read from settings at request time; a cache outage lets requests through."""
 
     def get_rate(self):
         return _rate(self.scope)
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
         except Exception:  # a cache outage must not take submissions down with it
             return True
+
+
+class ScopedIPThrottle(_SettingsRate, AnonRateThrottle):
+    """Throttle by client address whatever the authentication; the scope picks the rate."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class LoginThrottle(ScopedIPThrottle):
@@ -39,19 +43,10 @@ class PublicThrottle(ScopedIPThrottle):
     scope = "public"
 
 
-class UserScopedThrottle(SimpleRateThrottle):
-    def get_rate(self):
-        return _rate(self.scope)
-
+class UserScopedThrottle(_SettingsRate, SimpleRateThrottle):
     def get_cache_key(self, request, view):
         ident = getattr(request.user, "throttle_ident", None) or self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception:
-            return True
 
 
 class UploadThrottle(UserScopedThrottle):

@@ -2,13 +2,12 @@
 
 import hashlib
 import re
-import warnings
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
 
+from apps.cases.media_files import decoded_image
 from apps.common.exceptions import ApiError
 from apps.system.audit import audit
 
@@ -88,21 +87,8 @@ def store_image(request, upload: File) -> str:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as probe:
-                fmt = probe.format
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:
-                image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ApiError("invalid_file", "图片像素过大，请缩小后上传。", 400) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError) as exc:
-        raise ApiError("invalid_file", "文件不是有效的图片或已损坏。", 400) from exc
-    finally:
-        upload.seek(0)
+    with decoded_image(upload) as image:
+        fmt = image.format
     if fmt not in IMAGE_FORMATS:
         raise ApiError("invalid_file", "仅支持 JPEG、PNG、WEBP、GIF 格式的图片。", 400)
     name = digest.hexdigest() + IMAGE_FORMATS[fmt]
