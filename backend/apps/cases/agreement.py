@@ -58,7 +58,8 @@ def _find(receipt_no: str, phone: str, party_index=None, lock: bool = False) -> 
     number = normalize_phone(phone if isinstance(phone, str) else "")
     if not (4 <= len(receipt) <= 16) or not (7 <= len(number) <= 20):
         raise _not_found()
-    cases = Case.objects.select_for_update() if lock else Case.objects
+    # `of=("self",)`: the unit join is nullable and PostgreSQL cannot lock its side.
+    cases = Case.objects.select_for_update(of=("self",)) if lock else Case.objects
     case = cases.filter(receipt_no=receipt).exclude(status=Status.DRAFT).select_related("unit").first()
     if case is None:
         raise _not_found()
