@@ -319,7 +319,7 @@ def main() -> int:  # noqa: C901 - one linear script
     server_env = {**env, "DB_POOL": "1", "DB_POOL_MIN": "4", "DB_POOL_MAX": "10", "THROTTLE_SUBMIT": big,
                   "THROTTLE_UPLOAD": big, "THROTTLE_PUBLIC": big, "THROTTLE_LOGIN": big, "THROTTLE_TRACK": big,
                   "THROTTLE_OWNER_SESSION": big, "THROTTLE_INSURER": big}
-    servers = Servers(server_env, args.servers, work / "logs")
+    servers = Servers(server_env, args.servers, out_dir / "logs")
     log(f"starting {args.servers} uvicorn processes")
     servers.start()
     results["server"] = {"processes": args.servers, "pids": servers.pids, "urls": servers.urls,
@@ -428,7 +428,8 @@ def main() -> int:  # noqa: C901 - one linear script
                                                       duration, smoke)
             a = results["phases"]["alerts"]
             figure(f"Live alert, alert created_at -> officer socket ({a['connected']} sockets on {len(urls)} processes)",
-                   a["latency"], "p99 < 250 ms", a["latency"].get("p99", 1e9) < 250 and a["connected"] >= len(officers),
+                   a["latency"], "p99 < 250 ms", a["latency"].get("p99", 1e9) < 250 and a["connected"] >= len(officers)
+                   and a["delivered"] >= a["expected"],
                    key="p99", note=f"{a['delivered']}/{a['expected']} deliveries, {a['submissions']} submissions at "
                                    f"{a['rate']}/s")
         results["server"]["memory_end"] = {pid: proc_status(pid) for pid in servers.pids}
@@ -484,9 +485,18 @@ def alert_phase(servers, base, officers, officer_tokens, owner_tokens, city_id, 
                    for _, unit_id, _ in submitted)
     ours = {s[0] for s in submitted}
     latencies = [row[2] for row in received if row[0] in ours]
+    got: dict = {}
+    for receipt, _unit, _lat in received:
+        got[receipt] = got.get(receipt, 0) + 1
+    short = []
+    for receipt, unit_id, _ in submitted:
+        want = per_unit.get(unit_id, 0) + (per_unit.get(city_id, 0) if unit_id != city_id else 0)
+        if got.get(receipt, 0) != want:
+            short.append({"receipt_no": receipt, "unit": unit_id, "expected": want, "delivered": got.get(receipt, 0)})
     return {"connected": connected, "connect_s": [round(r.get("connect_s", 0), 1) for r in results],
             "submissions": len(submitted), "rate": alert_rate, "expected": expected, "delivered": len(latencies),
-            "latency": summary(latencies), "submit_flow": summary(sub["lat"].get("flow", [])),
+            "latency": summary(latencies), "short_deliveries": short[:20],
+            "silent_sockets": [x for r in results for x in r.get("silent_sockets", [])], "short_count": len(short), "submit_flow": summary(sub["lat"].get("flow", [])),
             "errors": {**sub["errors"], **{k: v for r in results for k, v in r.get("errors", {}).items()}},
             "samples": sub["samples"] + [s for r in results for s in r.get("samples", [])]}
 

@@ -227,6 +227,8 @@ async def sockets(spec: dict, ready, stop) -> dict:
     rec.extra["connect_s"] = time.perf_counter() - t0
     ready.put(len(conns))
 
+    counts = [0] * len(conns)
+
     async def listen(idx: int, ws):
         unit = spec["units"][idx]
         try:
@@ -234,6 +236,7 @@ async def sockets(spec: dict, ready, stop) -> dict:
                 now = time.time()
                 msg = json.loads(raw)
                 if msg.get("type") == "case.new":
+                    counts[idx] += 1
                     created = datetime.fromisoformat(msg["created_at"]).timestamp()
                     received.append([msg.get("receipt_no"), unit, now - created])
         except Exception:  # noqa: BLE001 - closed at the end
@@ -248,6 +251,8 @@ async def sockets(spec: dict, ready, stop) -> dict:
     for task in listeners:
         task.cancel()
     rec.extra["received"] = received
+    rec.extra["silent_sockets"] = [[spec["offset"] + i, spec["units"][i], str(getattr(ws, "close_code", None))]
+                                   for i, (n, ws) in enumerate(zip(counts, conns, strict=True)) if n == 0]
     return rec.result(time.perf_counter() - t0)
 
 
