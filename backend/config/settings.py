@@ -305,6 +305,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # uvicorn logs every WebSocket request line, single-use alert ticket included, at INFO.
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
     },
 }
 
