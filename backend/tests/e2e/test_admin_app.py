@@ -73,8 +73,11 @@ def test_insurer_finds_only_cases_it_insures(server_url, new_context):
     case = Api.owner(server_url).submit_case(insurers=("picc", "cpic"), plates=("桂L5E2K1", "桂L5E2K2"))
     page = new_context(viewport={"width": 1366, "height": 768}).new_page()
     login(page, server_url, "insurer_picc")
-    page.get_by_placeholder("请输入车主提供的受理号").fill(case["receipt_no"])
-    page.get_by_placeholder("请输入车主提供的受理号").press("Enter")
+    box = page.get_by_placeholder("请输入车主提供的受理号")
+    expect(box).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the insurer page settles after the login redirect
+    box.fill(case["receipt_no"])
+    page.get_by_role("button", name="查询").click()
     expect(page.get_by_text("桂L5E2K1").first).to_be_visible()
     expect(page.get_by_text("138****0001").first).to_be_visible()  # the other party, masked
     shot(page, "admin-insurer-case")
