@@ -5,10 +5,12 @@ import {
   saveLiability,
   type LiabilityAnswers,
   type LiabilityQuestions,
+  type LiabilityRow,
   type LiabilitySituation,
   type LiabilitySuggestion,
 } from '@/api/liability'
 import { errorMessage } from '@/api/http'
+import { i18n, isEnglish, t } from '@/i18n'
 
 /** The answer "none of these / not sure". */
 export const OTHER = 'other'
@@ -53,7 +55,13 @@ export function draftOf(answers: Partial<LiabilityAnswers> | null | undefined): 
 }
 
 export function partyLabel(index: number, plate?: string): string {
-  return plate ? `第 ${index + 1} 方（${plate}）` : `第 ${index + 1} 方`
+  return plate ? t('liability.party', { n: index + 1, plate }) : t('common.party', { n: index + 1 })
+}
+
+/** A liability row's label: as the server sent it (Chinese), or from its code in English. */
+export function liabilityLabel(row: Pick<LiabilityRow, 'liability' | 'label'>): string {
+  const key = `liability.labels.${row.liability}`
+  return isEnglish() && i18n.global.te(key) ? t(key) : row.label
 }
 
 /** "第 1 方（桂L12345）：全部责任" lines for a suggestion. */
@@ -63,7 +71,7 @@ export function suggestionLines(
 ): string[] {
   return (suggestion?.liabilities ?? []).map((row) => {
     const plate = parties.find((p) => p.index === row.party)?.plate
-    return `${partyLabel(row.party, plate)}：${row.label}`
+    return t('liability.line', { party: partyLabel(row.party, plate), label: liabilityLabel(row) })
   })
 }
 
@@ -88,7 +96,7 @@ export const useLiabilityStore = defineStore('liability', () => {
     try {
       questions.value = await fetchLiabilityQuestions()
     } catch (err) {
-      loadError.value = errorMessage(err, '问题加载失败，请重试')
+      loadError.value = errorMessage(err, t('liability.loadFailed'))
     } finally {
       loading.value = false
     }
@@ -130,7 +138,7 @@ export const useLiabilityStore = defineStore('liability', () => {
       result.value = await saveLiability(caseId, body)
       return result.value
     } catch (err) {
-      saveError.value = errorMessage(err, '保存失败，请稍后再试')
+      saveError.value = errorMessage(err, t('liability.saveFailed'))
       return null
     } finally {
       saving.value = false

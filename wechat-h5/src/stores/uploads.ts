@@ -9,6 +9,7 @@ import * as blobs from '@/services/blobStore'
 import { UPLOADS_KEY, readJson, writeJson, type UploadItem } from './persistence'
 import { REQUIRED_SLOTS, isSingleSlot } from './steps'
 import { useWizardStore } from './wizard'
+import { t } from '@/i18n'
 
 /** Waits before automatic retries; after the last one the driver gets a retry button. */
 export const UPLOAD_BACKOFF_MS = [2000, 5000, 12000, 30000]
@@ -128,10 +129,10 @@ export const useUploadsStore = defineStore('uploads', () => {
       it.status = 'failed'
       it.progress = 0
       if (err instanceof Error && err.message === 'draft-unavailable') {
-        it.error = '网络不通，恢复后会自动上传'
+        it.error = t('uploads.offline')
         it.permanent = false
       } else if (status === 404) {
-        it.error = '报案草稿已失效，正在重新上传'
+        it.error = t('uploads.draftGone')
         it.permanent = false
         useWizardStore().draftGone(caseIdUsed ?? -1)
         return
@@ -142,10 +143,10 @@ export const useUploadsStore = defineStore('uploads', () => {
         status !== 408 &&
         status !== 429
       ) {
-        it.error = errorMessage(err, '这张照片上传不了，请重新拍摄')
+        it.error = errorMessage(err, t('uploads.rejected'))
         it.permanent = true
       } else {
-        it.error = isNetworkError(err) ? '网络不通，稍后自动重试' : '服务器繁忙，稍后自动重试'
+        it.error = isNetworkError(err) ? t('uploads.networkRetry') : t('uploads.serverRetry')
         it.permanent = false
       }
       if (!it.permanent) scheduleRetry(key)
@@ -206,11 +207,11 @@ export const useUploadsStore = defineStore('uploads', () => {
     const isVideo = slot === 'video'
     if (isVideo) {
       if (!file.type.startsWith('video/') && !/\.(mp4|mov|3gp)$/i.test(file.name)) {
-        return '请选择视频文件'
+        return t('uploads.chooseVideo')
       }
-      if (file.size > MAX_VIDEO_BYTES) return '视频太大（超过200MB），请录短一点'
+      if (file.size > MAX_VIDEO_BYTES) return t('uploads.videoTooBig')
     } else if (file.type && !file.type.startsWith('image/')) {
-      return '请选择照片'
+      return t('uploads.choosePhoto')
     }
 
     let replaces: number | null = null
@@ -248,7 +249,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     if (!current) return ''
     if (!isVideo && prepared.blob.size > MAX_PHOTO_BYTES) {
       state.items.splice(state.items.indexOf(current), 1)
-      return '照片太大（超过15MB），请重新拍摄'
+      return t('uploads.photoTooBig')
     }
     local.set(key, prepared)
     if (!isVideo) previews[key] = createPreview(prepared.blob)
@@ -281,7 +282,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         try {
           await api.deleteMedia(caseId, id)
         } catch (err) {
-          if (statusOf(err) !== 404) return errorMessage(err, '删除失败，请稍后再试')
+          if (statusOf(err) !== 404) return errorMessage(err, t('uploads.deleteFailed'))
         }
       }
     }
@@ -314,7 +315,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         item.attempts = 0
       } else {
         item.status = 'lost'
-        item.error = '请重新拍摄这张照片'
+        item.error = t('uploads.retake')
       }
     }
     pump()
@@ -330,7 +331,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         item.attempts = 0
       } else {
         item.status = 'lost'
-        item.error = '照片需要重新拍摄上传'
+        item.error = t('uploads.reupload')
       }
     }
     pump()
@@ -350,7 +351,7 @@ export const useUploadsStore = defineStore('uploads', () => {
           if (item.kind === 'image') previews[item.key] = createPreview(blob)
         } else if (item.status !== 'done') {
           item.status = 'lost'
-          item.error = '上次没传完，请重新拍摄'
+          item.error = t('uploads.unfinished')
         }
       }
       pump()
@@ -391,7 +392,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       if (item.status === 'done' && item.mediaId !== null && !serverIds.has(item.mediaId)) {
         item.mediaId = null
         item.status = local.has(item.key) ? 'queued' : 'lost'
-        if (item.status === 'lost') item.error = '照片需要重新拍摄上传'
+        if (item.status === 'lost') item.error = t('uploads.reupload')
       }
     }
   }
