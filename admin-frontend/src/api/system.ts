@@ -80,10 +80,6 @@ export async function updateUser(id: number, input: Partial<SystemUserInput>): P
   return data
 }
 
-export async function deleteUser(id: number): Promise<void> {
-  await http.delete(`/system/users/${id}`, { silent: true })
-}
-
 export async function resetPassword(id: number): Promise<string> {
   const { data } = await http.post<{ password: string }>(
     `/system/users/${id}/reset-password`,
@@ -109,10 +105,6 @@ export async function updateRole(id: number, input: Partial<Omit<Role, 'id'>>): 
   return data
 }
 
-export async function deleteRole(id: number): Promise<void> {
-  await http.delete(`/system/roles/${id}`, { silent: true })
-}
-
 // Units
 export type UnitInput = Pick<UnitNode, 'name' | 'adcode' | 'parent' | 'kind'> & {
   phone?: string
@@ -132,10 +124,6 @@ export async function createUnit(input: UnitInput): Promise<UnitNode> {
 export async function updateUnit(id: number, input: Partial<UnitInput>): Promise<UnitNode> {
   const { data } = await http.patch<UnitNode>(`/system/units/${id}`, input, { silent: true })
   return data
-}
-
-export async function deleteUnit(id: number): Promise<void> {
-  await http.delete(`/system/units/${id}`, { silent: true })
 }
 
 export async function uploadJurisdiction(id: number, file: File): Promise<void> {

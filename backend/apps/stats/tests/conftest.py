@@ -5,34 +5,20 @@ PostgreSQL) sets ARCHIVE_DATABASE_URL, which config/settings.py turns into that 
 (the embedded SQLite setup) a second SQLite file is added here, next to the default test file.
 """
 
-import os
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
 
 from conftest import make_submitted_case
 
 
 def _ensure_archive_alias() -> None:
-    if "archive" in settings.DATABASES:
-        return
-    default = settings.DATABASES["default"]
-    if "sqlite" not in default["ENGINE"]:
+    # Settings add a second SQLite file on SQLite; on PostgreSQL the archive needs its own URL.
+    if "archive" not in settings.DATABASES:
         pytest.exit("PostgreSQL 上运行测试时请同时设置 ARCHIVE_DATABASE_URL（归档数据库）。", returncode=2)
-    var_dir = settings.VAR_DIR
-    conf = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(var_dir / "archive.sqlite3"),
-        "OPTIONS": {"timeout": 20},
-        "TEST": {"NAME": str(var_dir / f"test-archive-{os.getpid()}.sqlite3")},
-    }
-    # The connection handler may already have read DATABASES: give the new alias its defaults too.
-    configured = connections.configure_settings({"default": dict(default), "archive": conf})
-    settings.DATABASES["archive"] = configured["archive"]
 
 
 _ensure_archive_alias()
