@@ -37,9 +37,12 @@ beforeEach(() => {
   mocked.createDraft.mockResolvedValue({ id: 1, status: 'draft', receipt_no: null })
 })
 
-afterEach(() => {
+afterEach(async () => {
   useWizardStore().clearTimers()
   vi.clearAllMocks()
+  // Vant's fixed footer measures itself 100/200/300 ms after mounting; let those timers run while
+  // jsdom is still there, or the last one fires after the environment is gone.
+  await new Promise((resolve) => setTimeout(resolve, 350))
 })
 
 describe('checklist page', () => {
