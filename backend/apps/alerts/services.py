@@ -8,6 +8,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.units.geo import jurisdictions
 from apps.units.models import Unit
 
 from .models import Alert
@@ -25,14 +26,15 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def alert_message(alert: Alert) -> dict:
-    unit = alert.unit
+def alert_message(alert: Alert, unit=None) -> dict:
+    """The socket and list form of an alert. `unit` is anything with pk/id, name and adcode."""
+    unit = unit or alert.unit
     return {
         "id": alert.pk,
         "type": alert.type,
         "case_id": alert.case_id,
         "receipt_no": alert.data.get("receipt_no"),
-        "unit": {"id": unit.pk, "name": unit.name, "adcode": unit.adcode},
+        "unit": {"id": unit.pk if isinstance(unit, Unit) else unit.id, "name": unit.name, "adcode": unit.adcode},
         "title": alert.title,
         "created_at": alert.created_at.isoformat(),
         **{k: v for k, v in alert.data.items() if k not in {"receipt_no"}},
@@ -40,15 +42,33 @@ def alert_message(alert: Alert) -> dict:
 
 
 def publish_case_alert(case, type_: str, title: str, unit: Unit | None = None, **data) -> Alert:
-    # Only the name, adcode and tree position are needed: not the polygon (25-150 KB of JSON).
-    unit = unit or Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
-    alert = Alert.objects.create(
-        type=type_, case=case, unit=unit, title=title[:200], data={"receipt_no": case.receipt_no, "status": case.status, **data}
-    )
-    message = alert_message(alert)
-    groups = [unit_group(pk) for pk in unit.get_ancestors(include_self=True).values_list("pk", flat=True)]
-    transaction.on_commit(lambda: broadcast(groups, message))
-    return alert
+    return publish_case_alerts(case, [(type_, title, data)], unit=unit)[0]
+
+
+def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | None = None) -> list[Alert]:
+    """Store alerts of one case in one INSERT, then fan them out to the unit and its ancestors.
+
+    Without an explicit unit the case's unit comes from the in-process unit table loaded with the
+    jurisdiction index (no query); a unit missing there is read from the database.
+    """
+    info = None if unit is not None else jurisdictions.unit_info(case.unit_id)
+    if unit is None and info is None:
+        # Only the name, adcode and tree position are needed: not the polygon (25-150 KB of JSON).
+        unit = Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
+    unit_id = unit.pk if unit is not None else info.id
+    rows = Alert.objects.bulk_create([
+        Alert(type=type_, case=case, unit_id=unit_id, title=title[:200],
+              data={"receipt_no": case.receipt_no, "status": case.status, **data})
+        for type_, title, data in alerts
+    ])
+    messages = [alert_message(alert, unit or info) for alert in rows]
+    if info is not None:
+        ancestors = info.ancestor_ids
+    else:
+        ancestors = tuple(unit.get_ancestors(include_self=True).values_list("pk", flat=True))
+    groups = [unit_group(pk) for pk in ancestors]
+    transaction.on_commit(lambda: [broadcast(groups, message) for message in messages])
+    return rows
 
 
 def broadcast(groups: list[str], message: dict) -> None:

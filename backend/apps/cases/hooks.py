@@ -4,14 +4,19 @@ anything that leaves the process (sockets, WeChat) is deferred to `on_commit` by
 from .models import Case
 
 
-def case_submitted(case: Case) -> None:
-    from apps.alerts.services import publish_case_alert
-    from apps.fraud.services import check_case
-    from apps.stats.services import record_fact
+def case_submitted(case: Case, parties: list, adcode: str, fraud_alert: tuple | None) -> None:
+    """After the submitted case row is written: the officers' alerts and the statistics fact.
 
-    publish_case_alert(case, "case.new", f"新报案 {case.receipt_no}")
-    check_case(case)
-    record_fact(case)
+    The fraud check itself runs earlier (`apps.fraud.services.check_submission`), so that its flag
+    goes into the same UPDATE of the case."""
+    from apps.alerts.services import publish_case_alerts
+    from apps.stats.services import record_submitted_fact
+
+    alerts = [("case.new", f"新报案 {case.receipt_no}", {})]
+    if fraud_alert:
+        alerts.append(fraud_alert)
+    publish_case_alerts(case, alerts)
+    record_submitted_fact(case, parties, adcode)
 
 
 def case_changed(case: Case, action: str, title: str, previous_unit_id: int | None = None) -> None:

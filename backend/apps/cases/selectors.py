@@ -14,6 +14,29 @@ def owner_case_detail(owner) -> QuerySet[Case]:
     return owner_cases(owner).prefetch_related("parties__insurer", "media", "events")
 
 
+def owner_case_written(case: Case, parties: list, media: list, events: list) -> Case:
+    """The case a draft creation or submission just wrote, made ready for `OwnerCaseSerializer` from
+    the objects the write holds: the shape `owner_case_detail()` gives, without reading five tables
+    back. The unit comes from the in-process unit table (or one query if it is not there)."""
+    from apps.units.geo import jurisdictions
+    from apps.units.models import Unit
+
+    info = jurisdictions.unit_info(case.unit_id)
+    if info is not None:
+        case.unit = Unit(id=info.id, name=info.name, adcode=info.adcode, phone=info.phone, kind=info.kind)
+    elif case.unit_id is not None:
+        case.unit = Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
+    if not hasattr(case, "_prefetched_objects_cache"):
+        case._prefetched_objects_cache = {}
+    for name, rows in (("parties", parties), ("media", media), ("events", events)):
+        manager = getattr(case, name)
+        queryset = manager.all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        case._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
+    return case
+
+
 def cases_visible_to(user) -> QuerySet[Case]:
     """The one scoped queryset for every staff read of cases."""
     return restrict(Case.objects.exclude(status=Status.DRAFT), user)

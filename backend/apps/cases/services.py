@@ -1,5 +1,7 @@
 """Owner-side writes: drafts, evidence, submission."""
 
+from dataclasses import dataclass, field
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -31,14 +33,15 @@ def _lock_draft(owner: Owner, case_id: int) -> Case:
     return case
 
 
-def create_draft(owner: Owner, data: dict) -> Case:
+def create_draft(owner: Owner, data: dict) -> tuple[Case, list[Party]]:
+    """A new draft and its parties, written with one INSERT each (the case row, then all parties)."""
     limit = params.get("max_drafts_per_owner")
     if Case.objects.filter(owner=owner, status=Status.DRAFT).count() >= limit:
         raise ApiError("quota_exceeded", f"您已有 {limit} 份未提交的草稿，请先提交或删除旧草稿。", 429)
+    case = Case(owner=owner, status=Status.DRAFT)
     with transaction.atomic():
-        case = Case.objects.create(owner=owner, status=Status.DRAFT)
-        _apply(case, data, creating=True)
-    return case
+        parties = _apply(case, data, creating=True)
+    return case, parties
 
 
 def update_draft(owner: Owner, case_id: int, data: dict) -> Case:
@@ -56,7 +59,9 @@ def delete_draft(owner: Owner, case_id: int) -> None:
     transaction.on_commit(lambda: _delete_files(files))
 
 
-def _apply(case: Case, data: dict, creating: bool) -> None:
+def _apply(case: Case, data: dict, creating: bool) -> list[Party] | None:
+    """Validate and write draft fields. Creating, the case is still unsaved and the new parties are
+    returned; updating returns None (the caller reads the case back)."""
     validated = DraftInput(data=data)
     validated.is_valid(raise_exception=True)
     values = validated.validated_data
@@ -82,17 +87,18 @@ def _apply(case: Case, data: dict, creating: bool) -> None:
     if "occurred_at" in values:
         case.occurred_at = values["occurred_at"]
     case.save()
+    if creating:
+        items = values["parties"] if "parties" in values else [{}, {}]
+        parties = [Party(case=case, index=index) for index in range(len(items))]
+        for party, item in zip(parties, items, strict=True):
+            _set_party(party, item)
+        return Party.objects.bulk_create(parties)
     if "parties" in values:
         existing = {p.index: p for p in case.parties.all()}
         keep = set()
         for index, item in enumerate(values["parties"]):
             party = existing.get(index) or Party(case=case, index=index)
-            for field in ("plate", "vehicle_type", "insurer_name", "phone", "driver_name"):
-                if field in item:
-                    setattr(party, field, item[field] or "")
-            if "insurer" in item:
-                party.insurer = item["insurer"]
-            party.plate_normalized = party.plate
+            _set_party(party, item)
             party.save()
             keep.add(index)
         removed = [i for i in existing if i not in keep]
@@ -102,8 +108,16 @@ def _apply(case: Case, data: dict, creating: bool) -> None:
             files = [(m.file.name, m.thumbnail.name) for m in stale]
             case.media.filter(pk__in=[m.pk for m in stale]).delete()
             transaction.on_commit(lambda: _delete_files(files))
-    elif creating and not case.parties.exists():
-        Party.objects.bulk_create([Party(case=case, index=0), Party(case=case, index=1)])
+    return None
+
+
+def _set_party(party: Party, item: dict) -> None:
+    for name in ("plate", "vehicle_type", "insurer_name", "phone", "driver_name"):
+        if name in item:
+            setattr(party, name, item[name] or "")
+    if "insurer" in item:
+        party.insurer = item["insurer"]
+    party.plate_normalized = party.plate
 
 
 def add_media(owner: Owner, case_id: int, slot: str, upload, party: int | None) -> Media:
@@ -181,7 +195,7 @@ def _delete_files(files: list[tuple[str, str]]) -> None:
                     pass
 
 
-def missing_for_submit(case: Case) -> list[dict]:
+def missing_for_submit(case: Case, media: list[Media] | None = None, parties: list[Party] | None = None) -> list[dict]:
     """Everything that stops a draft from being submitted, in the order the wizard asks for it."""
     missing = []
     answered = case.checklist or {}
@@ -199,12 +213,12 @@ def missing_for_submit(case: Case) -> list[dict]:
             check_occurred_at(case.occurred_at, serializers.ValidationError)
         except serializers.ValidationError as exc:
             missing.append({"field": "occurred_at", "message": str(exc.detail[0])})
-    present = set(case.media.values_list("slot", flat=True))
+    present = {m.slot for m in media} if media is not None else set(case.media.values_list("slot", flat=True))
     required = [s for s in str(params.get("required_media_slots")).split(",") if s]
     for slot in required:
         if slot not in present:
             missing.append({"field": f"media.{slot}", "message": f"请上传“{SCENE_SLOTS.get(slot, slot)}”照片。"})
-    parties = list(case.parties.all())
+    parties = list(case.parties.all()) if parties is None else parties
     if not parties:
         missing.append({"field": "parties", "message": "请至少填写一方当事人的信息。"})
     for party in parties:
@@ -220,47 +234,76 @@ def missing_for_submit(case: Case) -> list[dict]:
     return missing
 
 
-def submit(owner: Owner, case_id: int, idempotency_key: str = "") -> tuple[Case, bool]:
-    """Submit a draft once. Returns (case, created); a retry returns the same case."""
+class _ReceiptTaken(Exception):
+    """The random receipt number collided with an existing one: the submission is tried again."""
+
+
+@dataclass
+class Submission:
+    case: Case
+    created: bool
+    # Filled for a new submission: what the response is built from, without reading it back.
+    parties: list[Party] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+
+
+def submit(owner: Owner, case_id: int, idempotency_key: str = "") -> Submission:
+    """Submit a draft once. A retry (same or no Idempotency-Key) returns the same case, not created."""
     key = (idempotency_key or "").strip()[:80]
+    for _ in range(5):
+        try:
+            return _submit_once(owner, case_id, key)
+        except _ReceiptTaken:
+            continue
+    raise ApiError("busy", "系统繁忙，请稍后重试提交。", 503)
+
+
+def _submit_once(owner: Owner, case_id: int, key: str) -> Submission:
+    from apps.fraud.services import check_submission
+
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id, owner=owner).first()
         if case is None:
             raise ApiError("not_found", "未找到该报案草稿。", 404)
         if case.status != Status.DRAFT:
             if not key or key == case.idempotency_key:
-                return case, False
+                return Submission(case, created=False)
             raise Conflict("该案件已经提交过了。", code="already_submitted", receipt_no=case.receipt_no)
-        missing = missing_for_submit(case)
+        media = list(case.media.all())
+        parties = list(case.parties.select_related("insurer"))
+        missing = missing_for_submit(case, media, parties)
         if missing:
             raise ApiError("incomplete", "资料还不完整：" + "；".join(m["message"] for m in missing), 400, missing=missing)
 
         located = jurisdictions.locate_gcj02(case.gcj_lng, case.gcj_lat)
         if located is None:
             raise ApiError("no_unit", "系统尚未配置处理单位，请拨打 122。", 503)
-        now = timezone.now()
+        unit = jurisdictions.unit_info(located.unit_id)
         case.unit_id = located.unit_id
         case.inside_jurisdiction = located.inside
         case.status = Status.SUBMITTED
-        case.submitted_at = now
+        case.submitted_at = timezone.now()
         case.idempotency_key = key
-        for attempt in range(5):
-            case.receipt_no = new_receipt_no()
-            try:
-                with transaction.atomic():
-                    case.save()
-                break
-            except IntegrityError:
-                if attempt == 4:
-                    raise
-        case.parties.update(occurred_at=case.occurred_at, counts_for_fraud=True)
-        unit_name = Unit.objects.filter(pk=case.unit_id).values_list("name", flat=True).first()
-        note = f"报案已提交，由{unit_name}受理审核。"
+        case.receipt_no = new_receipt_no()
+        for party in parties:
+            party.occurred_at, party.counts_for_fraud = case.occurred_at, True
+        fraud = check_submission(case, parties, media)  # sets case.has_fraud_warning
+        try:
+            case.save()
+        except IntegrityError as exc:
+            if "receipt" not in str(exc).lower():
+                raise
+            raise _ReceiptTaken from exc
+        Party.objects.filter(case=case).update(occurred_at=case.occurred_at, counts_for_fraud=True)
+        name = unit.name if unit else Unit.objects.filter(pk=case.unit_id).values_list("name", flat=True).first()
+        note = f"报案已提交，由{name}受理审核。"
         if not case.inside_jurisdiction:
             note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
-        CaseEvent.objects.create(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
-        hooks.case_submitted(case)
-    return case, True
+        event = CaseEvent.objects.create(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
+        adcode = unit.adcode if unit else Unit.objects.filter(pk=case.unit_id).values_list("adcode", flat=True).first()
+        hooks.case_submitted(case, parties, adcode or "", fraud.alert)
+    return Submission(case, True, parties, media, [event])
 
 
 def next_party_index(case: Case) -> int:

@@ -72,7 +72,12 @@ class PartyInput(StrictSerializer):
     def validate_insurer(self, value):
         if not value:
             return None
-        company = InsuranceCompany.objects.filter(code=value, is_active=True).first()
+        # One query per request for all parties: the active companies are a short list.
+        companies = self.context.get("active_insurers")
+        if companies is None:
+            companies = {c.code: c for c in InsuranceCompany.objects.filter(is_active=True)}
+            self.context["active_insurers"] = companies
+        company = companies.get(value)
         if company is None:
             raise serializers.ValidationError("保险公司不在列表中；如是其他公司，请在“其他保险公司”中填写名称。")
         return company

@@ -1,7 +1,8 @@
 """Repeat-accident warnings (seed §3.3.4): a plate with `fraud_threshold` or more non-voided cases
 in the trailing `fraud_window_days`, the new case included. The other signals (photos, EXIF,
-phones, plate pairs) live in `signals.py` and are raised by the same `check_case()`."""
+phones, plate pairs) live in `signals.py` and are raised by the same `check_submission()`."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -34,34 +35,55 @@ def plate_count(plate: str, at, window_days: int) -> int:
     )
 
 
-def check_case(case) -> list[FraudWarning]:
+@dataclass
+class FraudCheck:
+    """The outcome of the fraud check of one submission: stored warnings and the officers' alert."""
+
+    warnings: list[FraudWarning]
+    alert: tuple[str, str, dict] | None  # (type, title, data) for publish_case_alerts
+
+
+def check_submission(case, parties: list[Party], media: list) -> FraudCheck:
+    """The fraud check inside a submission, given the parties and media the submission has loaded.
+
+    Runs before the case row is written: it sets `case.has_fraud_warning` for that one UPDATE and
+    inserts every warning at once. One query finds the plate counts, the shared phones and the
+    repeat pairs (`signals.window_rows`); the photo checks query only when the case has photos. A
+    case being submitted has no warnings yet, so nothing is read back.
+    """
     from apps.system.parameters import params
 
     threshold = params.get("fraud_threshold")
     window = params.get("fraud_window_days")
+    rows = signals.window_rows(case, parties)
     warnings = []
-    for plate in {p.plate_normalized for p in case.parties.all() if p.plate_normalized}:
-        count = plate_count(plate, case.occurred_at, window)
+    for plate in sorted({p.plate_normalized for p in parties if p.plate_normalized}):
+        # This case counts too (its parties are marked as counting in the same transaction).
+        count = len({case_id for case_id, other, _ in rows if other == plate}) + 1
         if count < threshold:
             continue
-        warning, _ = FraudWarning.objects.update_or_create(
-            case=case, kind="repeat_plate", plate=plate,
-            defaults={
-                "unit_id": case.unit_id, "count": count, "window_days": window, "active": True,
-                "reason": f"车辆 {plate} 在 {window} 天内发生 {count} 起事故（含本次），达到预警阈值 {threshold} 次。",
-            },
-        )
-        warnings.append(warning)
-    raised = signals.apply(case)
-    if warnings or raised:
-        type(case).objects.filter(pk=case.pk).update(has_fraud_warning=True)
-        case.has_fraud_warning = True
-        # One live alert per case, naming every reason at once.
-        parts = [f"{'、'.join(w.plate for w in warnings)} 一年内多次事故"] if warnings else []
-        parts += list(dict.fromkeys(Kind(w.kind).label for w in raised))
-        publish_case_alert(case, "fraud.warning", f"骗保预警：{'；'.join(parts)}（{case.receipt_no}）",
-                           plates=[w.plate for w in warnings], kinds=sorted({w.kind for w in warnings + raised}))
-    return warnings + raised
+        warnings.append(FraudWarning(
+            case=case, kind=Kind.REPEAT_PLATE, plate=plate, unit_id=case.unit_id, count=count, window_days=window,
+            active=True, reason=f"车辆 {plate} 在 {window} 天内发生 {count} 起事故（含本次），达到预警阈值 {threshold} 次。",
+        ))
+    raised = [
+        FraudWarning(case=case, kind=signal.kind, plate=signal.key[:16], **signals.warning_values(case, signal))
+        for signal in signals.compute(case, parties, media, rows)
+    ]
+    if raised or warnings:
+        FraudWarning.objects.bulk_create(warnings + raised)
+    case.has_fraud_warning = bool(warnings or raised)
+    return FraudCheck(warnings + raised, _alert(case, warnings, raised))
+
+
+def _alert(case, repeat: list[FraudWarning], raised: list[FraudWarning]) -> tuple[str, str, dict] | None:
+    """One live alert per case, naming every reason at once."""
+    if not (repeat or raised):
+        return None
+    parts = [f"{'、'.join(w.plate for w in repeat)} 一年内多次事故"] if repeat else []
+    parts += list(dict.fromkeys(Kind(w.kind).label for w in raised))
+    return ("fraud.warning", f"骗保预警：{'；'.join(parts)}（{case.receipt_no}）",
+            {"plates": [w.plate for w in repeat], "kinds": sorted({w.kind for w in repeat + raised})})
 
 
 def case_voided(case) -> None:

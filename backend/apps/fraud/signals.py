@@ -197,7 +197,34 @@ def _window(case: Case, days: int) -> dict:
             "occurred_at__lte": case.occurred_at + timedelta(minutes=5)}
 
 
-def phone_signals(case: Case, parties: list[Party]) -> list[Signal]:
+# (case id, normalised plate, phone) of a party of another counting case.
+PartyRow = tuple[int, str, str]
+
+
+def window_rows(case: Case, parties: list[Party]) -> list[PartyRow]:
+    """Every party of another case in the fraud window that shares a plate or a phone with this case.
+
+    One query for the repeat-plate count, the shared-phone and the repeat-pair signals: the two
+    partial indexes (`party_plate_fraud`, `party_phone_fraud`) answer it as a bitmap OR. The case's
+    own parties are left out; the callers add them from memory, so the same rows serve a draft
+    being submitted (its parties do not count yet) and a counting case being re-evaluated.
+    """
+    from django.db.models import Q
+
+    from apps.system.parameters import params
+
+    plates = {p.plate_normalized for p in parties if p.plate_normalized}
+    phones = {p.phone for p in parties if p.phone}
+    if case.occurred_at is None or not (plates or phones):
+        return []
+    match = Q(plate_normalized__in=sorted(plates)) | Q(phone__in=sorted(phones))
+    return list(
+        Party.objects.filter(match, **_window(case, params.get("fraud_window_days"))).exclude(case_id=case.pk)
+        .values_list("case_id", "plate_normalized", "phone")
+    )
+
+
+def phone_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> list[Signal]:
     from apps.system.parameters import params
 
     phones = {p.phone for p in parties if p.phone}
@@ -206,10 +233,9 @@ def phone_signals(case: Case, parties: list[Party]) -> list[Signal]:
     threshold = params.get("phone_plate_threshold")
     window = params.get("fraud_window_days")
     plates: dict[str, set[str]] = defaultdict(set)
-    rows = (Party.objects.filter(phone__in=phones, **_window(case, window)).exclude(plate_normalized="")
-            .values_list("phone", "plate_normalized").distinct())
-    for phone, plate in rows:
-        plates[phone].add(plate)
+    for _, plate, phone in rows:
+        if phone in phones and plate:
+            plates[phone].add(plate)
     for p in parties:  # this case counts even before its parties are marked
         if p.phone and p.plate_normalized:
             plates[p.phone].add(p.plate_normalized)
@@ -228,7 +254,7 @@ def phone_signals(case: Case, parties: list[Party]) -> list[Signal]:
     return signals
 
 
-def pair_signals(case: Case, parties: list[Party]) -> list[Signal]:
+def pair_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> list[Signal]:
     from apps.system.parameters import params
 
     plates = sorted({p.plate_normalized for p in parties if p.plate_normalized})
@@ -236,10 +262,9 @@ def pair_signals(case: Case, parties: list[Party]) -> list[Signal]:
         return []
     window = params.get("fraud_window_days")
     together: dict[int, set[str]] = defaultdict(set)
-    rows = (Party.objects.filter(plate_normalized__in=plates, **_window(case, window)).exclude(case_id=case.pk)
-            .values_list("case_id", "plate_normalized"))
-    for other_id, plate in rows:
-        together[other_id].add(plate)
+    for other_id, plate, _ in rows:
+        if plate in plates:
+            together[other_id].add(plate)
     pairs = {other_id: sorted(found) for other_id, found in together.items() if len(found) >= 2}
     if not pairs:
         return []
@@ -259,10 +284,19 @@ def pair_signals(case: Case, parties: list[Party]) -> list[Signal]:
     return signals
 
 
-def compute(case: Case) -> list[Signal]:
-    media = list(case.media.all())
-    parties = list(case.parties.all())
-    return photo_signals(case, media) + exif_signals(case, media) + phone_signals(case, parties) + pair_signals(case, parties)
+def compute(case: Case, parties: list[Party] | None = None, media: list[Media] | None = None,
+            rows: list[PartyRow] | None = None) -> list[Signal]:
+    media = list(case.media.all()) if media is None else media
+    parties = list(case.parties.all()) if parties is None else parties
+    rows = window_rows(case, parties) if rows is None else rows
+    return (photo_signals(case, media) + exif_signals(case, media) + phone_signals(case, parties, rows)
+            + pair_signals(case, parties, rows))
+
+
+def warning_values(case: Case, signal: Signal) -> dict:
+    return {"unit_id": case.unit_id, "count": signal.count, "window_days": signal.window_days,
+            "reason": signal.reason[:300], "related_case_id": signal.related_case_id, "data": signal.data,
+            "active": True}
 
 
 def apply(case: Case) -> list[FraudWarning]:
@@ -280,9 +314,7 @@ def apply(case: Case) -> list[FraudWarning]:
             warning.save(update_fields=["active"])
     for key, signal in found.items():
         warning = existing.get(key)
-        values = {"unit_id": case.unit_id, "count": signal.count, "window_days": signal.window_days,
-                  "reason": signal.reason[:300], "related_case_id": signal.related_case_id, "data": signal.data,
-                  "active": True}
+        values = warning_values(case, signal)
         if warning is None:
             raised.append(FraudWarning.objects.create(case=case, kind=signal.kind, plate=signal.key[:16], **values))
             continue

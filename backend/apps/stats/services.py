@@ -51,17 +51,20 @@ def _status_before_expiry(case: Case, known: str | None) -> str:
     return last or Status.SUBMITTED
 
 
-def fact_values(case: Case, known_status: str | None = None) -> dict:
+def fact_values(case: Case, known_status: str | None = None, parties: list[Party] | None = None,
+                adcode: str | None = None) -> dict:
     occurred = timezone.localtime(case.occurred_at) if case.occurred_at else None
+    if adcode is None:
+        adcode = case.unit.adcode if case.unit_id else ""
     return {
         "unit_id": case.unit_id,
-        "adcode": case.unit.adcode if case.unit_id else "",
+        "adcode": adcode,
         "submitted_at": case.submitted_at,
         "decided_at": case.decided_at,
         "status": _status_before_expiry(case, known_status),
         "decision_s": _decision_seconds(case.submitted_at, case.decided_at),
         "inside_jurisdiction": case.inside_jurisdiction,
-        "insurers": _insurer_codes(case.parties.all()),
+        "insurers": _insurer_codes(case.parties.all() if parties is None else parties),
         "fraud": bool(case.has_fraud_warning),
         "occurred_hour": occurred.hour if occurred else None,
     }
@@ -76,6 +79,17 @@ def record_fact(case: Case) -> CaseFact | None:
     known = CaseFact.objects.filter(case_id=case.pk).values_list("status", flat=True).first()
     fact, _ = CaseFact.objects.update_or_create(case_id=case.pk, defaults=fact_values(case, known))
     return fact
+
+
+def record_submitted_fact(case: Case, parties: list[Party], adcode: str) -> None:
+    """The first fact of a case, written by its submission from what it holds in memory: one upsert.
+
+    `parties` must have their insurers loaded; a fact left by an earlier submission attempt that
+    was rolled back cannot exist, but the upsert keeps even that case right.
+    """
+    values = fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode)
+    CaseFact.objects.bulk_create([CaseFact(case_id=case.pk, **values)], update_conflicts=True,
+                                 unique_fields=["case_id"], update_fields=[*FACT_FIELDS, "updated_at"])
 
 
 def refresh_facts(batch_size: int = 1000, since: datetime | None = None) -> dict:

@@ -62,6 +62,18 @@ class Located:
     inside: bool
 
 
+@dataclass(frozen=True)
+class UnitInfo:
+    """What a submission needs to know of a unit besides its polygon: loaded with the index."""
+
+    id: int
+    name: str
+    adcode: str
+    phone: str
+    kind: str
+    ancestor_ids: tuple[int, ...]  # the unit itself first, then up to the root
+
+
 class JurisdictionIndex:
     """Prepared polygons in an STR tree, loaded once per process.
 
@@ -76,6 +88,7 @@ class JurisdictionIndex:
         self._tree: STRtree | None = None
         self._entries: list[tuple[int, int, object]] = []  # (unit id, depth, prepared geometry)
         self._fallback_id: int | None = None
+        self._units: dict[int, UnitInfo] = {}
 
     def invalidate(self) -> None:
         try:
@@ -108,7 +121,13 @@ class JurisdictionIndex:
 
         geoms, entries = [], []
         root = None
-        for unit in Unit.objects.filter(is_active=True).order_by("tree_id", "lft"):
+        parents: dict[int, int | None] = {}
+        units: list = []
+        for unit in Unit.objects.order_by("tree_id", "lft"):
+            parents[unit.pk] = unit.parent_id
+            units.append(unit)
+            if not unit.is_active:
+                continue
             if unit.parent_id is None and root is None:
                 root = unit.pk
             if not unit.jurisdiction or unit.kind == UnitKind.CITY:
@@ -121,7 +140,15 @@ class JurisdictionIndex:
         self._tree = STRtree(geoms) if geoms else None
         self._entries = entries
         self._fallback_id = root
+        self._units = {u.pk: UnitInfo(u.pk, u.name, u.adcode, u.phone, u.kind, _chain(u.pk, parents)) for u in units}
         self._loaded_version = version
+
+    def unit_info(self, unit_id: int | None) -> UnitInfo | None:
+        """Name, adcode, phone and ancestors of a unit, as of the last reload (at most ~10 s old)."""
+        if unit_id is None:
+            return None
+        self._ensure()
+        return self._units.get(unit_id)
 
     def locate_gcj02(self, lng: float, lat: float) -> Located | None:
         self._ensure()
@@ -142,6 +169,15 @@ class JurisdictionIndex:
     def locate(self, lng: float, lat: float, coord_system: str) -> Located | None:
         g_lng, g_lat = to_gcj02(lng, lat, coord_system)
         return self.locate_gcj02(g_lng, g_lat)
+
+
+def _chain(unit_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return tuple(chain)
 
 
 jurisdictions = JurisdictionIndex()

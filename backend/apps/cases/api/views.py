@@ -16,7 +16,13 @@ from apps.cases.media_slots import ALL_SLOTS
 from apps.cases.media_urls import read_token
 from apps.cases.models import Case, Media, Status
 from apps.cases.receipts import normalize_receipt_no
-from apps.cases.selectors import owner_case_detail, owner_cases, staff_case_detail, staff_case_list
+from apps.cases.selectors import (
+    owner_case_detail,
+    owner_case_written,
+    owner_cases,
+    staff_case_detail,
+    staff_case_list,
+)
 from apps.common.exceptions import ApiError, Conflict
 from apps.common.pagination import CaseCursorPagination
 from apps.common.permissions import IsOwner, IsStaff
@@ -117,8 +123,9 @@ class OwnerCaseViewSet(viewsets.ViewSet):
 
     @extend_schema(summary="新建报案草稿", request=DraftRequest, responses={201: OwnerCaseSerializer}, examples=[DRAFT_EXAMPLE])
     def create(self, request):
-        case = services.create_draft(request.user, _body(request))
-        return Response(OwnerCaseSerializer(self._detail(case.pk)).data, status=status.HTTP_201_CREATED)
+        case, parties = services.create_draft(request.user, _body(request))
+        case = owner_case_written(case, parties, media=[], events=[])
+        return Response(OwnerCaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="案件详情", responses=OwnerCaseSerializer)
     def retrieve(self, request, pk=None):
@@ -171,9 +178,11 @@ class OwnerCaseViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        case, created = services.submit(request.user, _int(pk), request.headers.get("Idempotency-Key", ""))
-        body = OwnerCaseSerializer(self._detail(case.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        done = services.submit(request.user, _int(pk), request.headers.get("Idempotency-Key", ""))
+        if done.created:
+            case = owner_case_written(done.case, done.parties, done.media, done.events)
+            return Response(OwnerCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(OwnerCaseSerializer(self._detail(done.case.pk)).data, status=status.HTTP_200_OK)
 
     @extend_schema(
         summary="责任自助判断（仅供参考，不作为责任认定）",
