@@ -2,6 +2,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from apps.wechat.authentication import PREFIX as OWNER_PREFIX
 
+from . import access
+
 
 class StaffJWTAuthentication(JWTAuthentication):
     """Staff JWTs; owner tokens are left to the owner authenticator. Disabled users are refused."""
@@ -13,4 +15,7 @@ class StaffJWTAuthentication(JWTAuthentication):
         raw = self.get_raw_token(header)
         if raw is None or raw.startswith(OWNER_PREFIX.encode()):
             return None
-        return super().authenticate(request)
+        result = super().authenticate(request)
+        if result is not None:
+            access.load(result[0])
+        return result
