@@ -162,6 +162,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "retention-daily": {"task": "apps.stats.tasks.run_retention", "schedule": crontab(hour=2, minute=15)},
     "archive-nightly": {"task": "apps.stats.tasks.run_archive", "schedule": crontab(hour=3, minute=30)},
+    "rollup-nightly": {"task": "apps.stats.tasks.rebuild_rollup", "schedule": crontab(hour=4, minute=10)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

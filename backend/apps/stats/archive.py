@@ -276,5 +276,9 @@ def restore_from_archive(force: bool = False) -> dict:
 
     params.invalidate()
     jurisdictions.invalidate()
+    # The daily roll-up is derived data and not archived: rebuilt from the restored facts.
+    from .rollup import rebuild_rollup
+
+    rebuild_rollup()
     counts["total"] = sum(counts.values())
     return counts

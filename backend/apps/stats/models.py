@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 
 class CaseFact(models.Model):
@@ -36,6 +37,66 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"fact:{self.case_id}"
+
+
+class DailyFigure(models.Model):
+    """The facts of one local day (Asia/Shanghai, by submission time) and one unit, added up.
+
+    What the statistics read instead of the facts: a year is a few thousand of these rows. Derived
+    data, rebuilt from the facts by `apps.stats.rollup` and written nowhere else; not archived.
+    """
+
+    day = models.DateField("日期")
+    unit_id = models.BigIntegerField("处理单位", null=True, blank=True)
+    submitted = models.PositiveIntegerField("报案数", default=0)
+    accepted = models.PositiveIntegerField("适用快处快赔", default=0)  # accepted or closed
+    rejected = models.PositiveIntegerField("不适用", default=0)
+    voided = models.PositiveIntegerField("作废", default=0)
+    closed = models.PositiveIntegerField("已办结", default=0)
+    decided = models.PositiveIntegerField("已审核", default=0)  # accepted, closed or rejected
+    fraud = models.PositiveIntegerField("骗保预警", default=0)
+    inside = models.PositiveIntegerField("在辖区内", default=0)
+    # 24 counts by the hour the accident happened (cases without a time are not counted).
+    hours = models.JSONField("事故发生时段", default=list, blank=True)
+    # Insurer code -> cases naming it (a case with two insurers counts once for each).
+    insurers = models.JSONField("保险公司", default=dict, blank=True)
+    # Bucket of the decision time -> cases (see apps.stats.rollup.bucket).
+    decision_hist = models.JSONField("审核用时分布", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "每日统计"
+        verbose_name_plural = "每日统计"
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit_id"], name="figure_day_unit"),
+            # A unique index treats NULLs as distinct: the cases without a unit need their own rule.
+            models.UniqueConstraint(fields=["day"], condition=Q(unit_id__isnull=True), name="figure_day_no_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"figures {self.day} unit {self.unit_id}"
+
+
+class RollupState(models.Model):
+    """Where the daily roll-up stands (one row).
+
+    `fingerprint` is the count and total age of the facts updated at or after `checked_from`, taken
+    at `checked_at` just before the roll-up was brought up to date: while the same query gives the
+    same answer, no fact has changed since.
+    """
+
+    checked_from = models.DateTimeField("检查起点", null=True, blank=True)
+    checked_at = models.DateTimeField("检查时间", null=True, blank=True)
+    fingerprint = models.CharField("指纹", max_length=64, blank=True)
+    rebuilt_at = models.DateTimeField("全量重建时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计汇总状态"
+        verbose_name_plural = "统计汇总状态"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"rollup checked {self.checked_at}"
 
 
 class ArchiveRun(models.Model):

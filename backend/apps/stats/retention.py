@@ -22,6 +22,7 @@ from apps.fraud.models import FraudWarning
 from apps.system.audit import audit
 from apps.system.parameters import params
 
+from .rollup import LOCAL_TZ, recompute_days
 from .services import record_fact
 
 DRAFT_DAYS = 7
@@ -123,6 +124,7 @@ def run_retention(now: datetime | None = None) -> dict:
     cutoff = now - timedelta(days=days)
     counts = {"action": action, "retention_days": days, "cases": 0, "media": 0, "files": 0, "drafts": 0}
     last_id = 0
+    touched = set()  # local days of the expired cases: their roll-up rows are recomputed at the end
     while True:
         ids = list(due_cases(action, cutoff).filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
@@ -132,10 +134,12 @@ def run_retention(now: datetime | None = None) -> dict:
             with transaction.atomic():
                 case = Case.objects.select_for_update().get(pk=case_id)
                 names, media = _expire(case, action, now)
+            touched.add(case.submitted_at.astimezone(LOCAL_TZ).date())
             counts["cases"] += 1
             counts["media"] += media
             # Files go only after the rows are gone for good: a rollback must not lose evidence.
             counts["files"] += delete_files(names)
+    recompute_days(touched)
     counts["drafts"], draft_files = _delete_drafts(now - timedelta(days=DRAFT_DAYS))
     counts["files"] += draft_files
     audit(None, "retention.run", username="system", changes=counts)

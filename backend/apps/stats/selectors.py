@@ -1,49 +1,30 @@
-"""Statistics read from the anonymous facts, always within the viewer's unit subtree.
+"""Statistics read from the daily roll-up (`apps.stats.rollup`), always within the viewer's unit subtree.
 
-The grouped figures are single aggregate queries over `submitted_at` (indexed together with
-`unit_id`). Medians and 90th percentiles of the decision time are computed by PostgreSQL
-(`percentile_cont`) when it is the database; SQLite has no such aggregate, so there the same
-interpolation runs in Python over the decided rows.
+A summary brings the roll-up up to date, reads the rows of the range and the subtree (a year is a
+few thousand rows) and adds them up here: by county, by period, by insurer and by hour. Medians and
+90th percentiles of the decision time come from the merged histograms (`hist_percentile`), on
+SQLite and PostgreSQL alike.
 """
 
 import math
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import reduce
+from operator import add
 
-from django.db import connection, transaction
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Value, When
-from django.db.models import Case as CaseWhen
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import QuerySet
 
-from apps.cases.models import Status
 from apps.common.scoping import scope_unit_ids
 from apps.insurers.models import InsuranceCompany
 from apps.units.models import Unit, UnitKind
 
-from .models import CaseFact
+from .models import CaseFact, DailyFigure
+from .rollup import COUNT_FIELDS, LOCAL_TZ, hist_percentile, refresh_rollup
 from .services import OTHER_INSURER
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 GROUPS = ("day", "week", "month")
-ACCEPTED = (Status.ACCEPTED, Status.CLOSED)
-DECIDED = (Status.ACCEPTED, Status.CLOSED, Status.REJECTED)
-SORT_MEMORY = "64MB"
 STATUS_COUNTS = ("submitted", "accepted", "rejected", "voided", "closed")
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's continuous percentile; NULLs (undecided cases) are ignored by the aggregate."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra) -> None:
-        # A constant from this module, never user input: it is written into the SQL as a literal.
-        super().__init__(expression, percentile=float(percentile), **extra)
+ZERO_COUNTS = [0] * len(COUNT_FIELDS)
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -91,16 +72,29 @@ def stats_root(user, unit_id: int | None) -> Unit | None:
     return Unit.objects.defer("jurisdiction").get(pk=wanted)
 
 
+def subtree_ids(root: Unit) -> list[int] | None:
+    """The unit ids whose figures count under `root`; None for the whole tree (a city at the top),
+    which also takes in the cases without a unit."""
+    if root.parent_id is None and root.kind == UnitKind.CITY:
+        return None
+    return list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).values_list("pk", flat=True))
+
+
 def facts_in(query: Query) -> QuerySet[CaseFact]:
     facts = CaseFact.objects.filter(submitted_at__gte=query.start_at, submitted_at__lt=query.end_before)
-    root = query.unit
-    if root is None:
+    if query.unit is None:
         return facts.none()
-    if root.parent_id is None and root.kind == UnitKind.CITY:
-        # The whole tree: no unit filter, the submission-time index alone answers.
-        return facts
-    ids = list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).values_list("pk", flat=True))
-    return facts.filter(unit_id__in=ids)
+    ids = subtree_ids(query.unit)
+    return facts if ids is None else facts.filter(unit_id__in=ids)
+
+
+def figures_in(query: Query) -> QuerySet[DailyFigure]:
+    """The roll-up rows of the same facts as `facts_in`: local days in the range, units in the subtree."""
+    figures = DailyFigure.objects.filter(day__gte=query.start, day__lte=query.end)
+    if query.unit is None:
+        return figures.none()
+    ids = subtree_ids(query.unit)
+    return figures if ids is None else figures.filter(unit_id__in=ids)
 
 
 def rollup_units(root: Unit) -> tuple[dict[int, int], list[Unit]]:
@@ -123,92 +117,15 @@ def rollup_units(root: Unit) -> tuple[dict[int, int], list[Unit]]:
     return mapping, [root, *children]
 
 
-def _counts() -> dict:
-    return {
-        "submitted": Count("id"),
-        "accepted": Count("id", filter=Q(status__in=ACCEPTED)),
-        "rejected": Count("id", filter=Q(status=Status.REJECTED)),
-        "voided": Count("id", filter=Q(status=Status.VOIDED)),
-        "closed": Count("id", filter=Q(status=Status.CLOSED)),
-        "decided": Count("id", filter=Q(status__in=DECIDED)),
-    }
-
-
-def _sql_percentiles() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _decision_aggregates() -> dict:
-    if not _sql_percentiles():
-        return {}
-    return {"median": PercentileCont("decision_s", 0.5), "p90": PercentileCont("decision_s", 0.9)}
-
-
-def _python_percentiles(facts: QuerySet, key: str | None) -> dict:
-    """{group key: (median, p90)} computed over the decided rows (SQLite only)."""
-    rows = facts.filter(decision_s__isnull=False)
-    values: dict = {}
-    if key is None:
-        values[None] = [float(v) for v in rows.values_list("decision_s", flat=True)]
-    else:
-        for group, seconds in rows.values_list(key, "decision_s"):
-            values.setdefault(group, []).append(float(seconds))
-    return {group: (percentile(v, 0.5), percentile(v, 0.9)) for group, v in values.items()}
-
-
-def _figures(row: dict, median: float | None, p90: float | None) -> dict:
+def _figures(counts: list[int], hist: dict[int, int]) -> dict:
+    row = dict(zip(COUNT_FIELDS, counts, strict=True))
     return {
         **{name: row[name] for name in STATUS_COUNTS},
         "acceptance_rate": _rate(row["accepted"], row["decided"]),
-        "decision_median_s": _seconds(median),
-        "decision_p90_s": _seconds(p90),
-        "fraud_warnings": row["fraud_warnings"],
+        "decision_median_s": _seconds(hist_percentile(hist, 0.5)),
+        "decision_p90_s": _seconds(hist_percentile(hist, 0.9)),
+        "fraud_warnings": row["fraud"],
     }
-
-
-def _totals(facts: QuerySet) -> dict:
-    row = facts.aggregate(
-        **_counts(), **_decision_aggregates(),
-        fraud_warnings=Count("id", filter=Q(fraud=True)),
-        inside=Count("id", filter=Q(inside_jurisdiction=True)),
-    )
-    if _sql_percentiles():
-        median, p90 = row["median"], row["p90"]
-    else:
-        median, p90 = _python_percentiles(facts, None).get(None, (None, None))
-    return {**_figures(row, median, p90), "inside_rate": _rate(row["inside"], row["submitted"])}
-
-
-def by_unit(facts: QuerySet, root: Unit) -> list[dict]:
-    mapping, rows_units = rollup_units(root)
-    by_target: dict[int, list[int]] = {}
-    for unit_id, target in mapping.items():
-        by_target.setdefault(target, []).append(unit_id)
-    # One grouped query: the roll-up is a CASE over unit ids, evaluated inside the aggregate scan.
-    row_key = CaseWhen(
-        *[When(unit_id__in=ids, then=Value(target)) for target, ids in by_target.items()],
-        default=Value(root.pk),
-    )
-    grouped = facts.annotate(row_unit=row_key).values("row_unit")
-    rows = {
-        r["row_unit"]: r
-        for r in grouped.annotate(**_counts(), **_decision_aggregates(), fraud_warnings=Count("id", filter=Q(fraud=True)))
-        .order_by()
-    }
-    python_p = {} if _sql_percentiles() else _python_percentiles(facts.annotate(row_unit=row_key), "row_unit")
-    result = []
-    for unit in rows_units:
-        row = rows.get(unit.pk)
-        if row is None:
-            if unit.pk == root.pk and root.kind == UnitKind.CITY:
-                continue  # no case outside the counties: no row for the city itself
-            row = {name: 0 for name in (*STATUS_COUNTS, "decided", "fraud_warnings")}
-        if _sql_percentiles():
-            median, p90 = row.get("median"), row.get("p90")
-        else:
-            median, p90 = python_p.get(unit.pk, (None, None))
-        result.append({"unit": {"id": unit.pk, "name": unit.name, "adcode": unit.adcode}, **_figures(row, median, p90)})
-    return result
 
 
 def period_starts(start: date, end: date, group: str) -> list[date]:
@@ -229,73 +146,109 @@ def period_starts(start: date, end: date, group: str) -> list[date]:
     return periods
 
 
-TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+def period_of(day: date, group: str) -> date:
+    if group == "week":
+        return day - timedelta(days=day.weekday())
+    if group == "month":
+        return day.replace(day=1)
+    return day
 
 
-def by_period(facts: QuerySet, query: Query) -> list[dict]:
-    trunc = TRUNC[query.group]("submitted_at", tzinfo=LOCAL_TZ)
-    counts = _counts()
-    counts.pop("decided")
-    grouped = {}
-    for row in facts.annotate(period=trunc).values("period").annotate(**counts).order_by():
-        grouped[row["period"].astimezone(LOCAL_TZ).date()] = row
-    empty = {name: 0 for name in STATUS_COUNTS}
-    return [
-        {"period": start.isoformat(), **{name: grouped.get(start, empty)[name] for name in STATUS_COUNTS}}
-        for start in period_starts(query.start, query.end, query.group)
-    ]
+@dataclass
+class Tally:
+    """The roll-up rows of one summary, added up by target unit and by period."""
+
+    units: dict[int, list[int]] = field(default_factory=dict)  # COUNT_FIELDS per row unit
+    hists: dict[int, dict[str, int]] = field(default_factory=dict)  # decision histogram per row unit
+    periods: dict[date, list[int]] = field(default_factory=dict)  # COUNT_FIELDS per period start
+    insurers: dict[str, int] = field(default_factory=dict)
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
 
 
-def by_insurer(facts: QuerySet) -> list[dict]:
-    """Cases per insurer named by any party (a case with two insurers counts once for each).
+def tally(figures: QuerySet[DailyFigure], mapping: dict[int, int], default_unit: int | None, group: str) -> Tally:
+    result = Tally()
+    periods: dict[date, date] = {}
+    for day, unit_id, *counts, hours, insurers, hist in figures.values_list("day", "unit_id", *COUNT_FIELDS, "hours",
+                                                                          "insurers", "decision_hist"):
+        target = mapping.get(unit_id, default_unit)
+        result.units[target] = list(map(add, result.units.get(target, ZERO_COUNTS), counts))
+        unit_hist = result.hists.setdefault(target, {})
+        period = periods.get(day)
+        if period is None:
+            period = periods[day] = period_of(day, group)
+        result.periods[period] = list(map(add, result.periods.get(period, ZERO_COUNTS), counts))
+        for key, n in hist.items():
+            unit_hist[key] = unit_hist.get(key, 0) + n
+        for code, n in insurers.items():
+            result.insurers[code] = result.insurers.get(code, 0) + n
+        result.hours = list(map(add, result.hours, hours))
+    return result
 
-    Grouped by the whole code list in one pass over the facts (there are only a few hundred distinct
-    lists), then spread over the codes here: no self-join and no per-row JSON expansion in SQL.
-    """
-    counts: dict[str, int] = {}
-    for codes, n in facts.values_list("insurers").annotate(n=Count("id")).order_by().values_list("insurers", "n"):
-        for code in codes or []:
-            counts[code] = counts.get(code, 0) + n
+
+def _int_keys(hist: dict[str, int]) -> dict[int, int]:
+    return {int(key): n for key, n in hist.items()}
+
+
+def _totals(data: Tally) -> dict:
+    counts = reduce(lambda a, b: list(map(add, a, b)), data.units.values(), ZERO_COUNTS)
+    hist: dict[int, int] = {}
+    for unit_hist in data.hists.values():
+        for key, n in unit_hist.items():
+            hist[int(key)] = hist.get(int(key), 0) + n
+    inside = counts[COUNT_FIELDS.index("inside")]
+    return {**_figures(counts, hist), "inside_rate": _rate(inside, counts[0])}
+
+
+def by_unit(data: Tally, rows_units: list[Unit], root: Unit) -> list[dict]:
+    result = []
+    for unit in rows_units:
+        counts = data.units.get(unit.pk)
+        if counts is None:
+            if unit.pk == root.pk and root.kind == UnitKind.CITY:
+                continue  # no case outside the counties: no row for the city itself
+            counts, hist = ZERO_COUNTS, {}
+        else:
+            hist = _int_keys(data.hists[unit.pk])
+        result.append({"unit": {"id": unit.pk, "name": unit.name, "adcode": unit.adcode}, **_figures(counts, hist)})
+    return result
+
+
+def by_period(data: Tally, query: Query) -> list[dict]:
+    rows = []
+    for start in period_starts(query.start, query.end, query.group):
+        counts = dict(zip(COUNT_FIELDS, data.periods.get(start, ZERO_COUNTS), strict=True))
+        rows.append({"period": start.isoformat(), **{name: counts[name] for name in STATUS_COUNTS}})
+    return rows
+
+
+def by_insurer(data: Tally) -> list[dict]:
+    """Cases per insurer named by any party (a case with two insurers counts once for each)."""
     names = dict(InsuranceCompany.objects.values_list("code", "name"))
     names[OTHER_INSURER] = "其他（自填）"
-    rows = [{"insurer": names.get(c, c), "code": c, "count": n} for c, n in counts.items()]
+    rows = [{"insurer": names.get(c, c), "code": c, "count": n} for c, n in data.insurers.items()]
     return sorted(rows, key=lambda r: (-r["count"], r["code"]))
 
 
-def by_hour(facts: QuerySet) -> list[dict]:
-    counts = dict(
-        facts.exclude(occurred_hour=None).values("occurred_hour").annotate(n=Count("id")).order_by()
-        .values_list("occurred_hour", "n")
-    )
-    return [{"hour": hour, "count": counts.get(hour, 0)} for hour in range(24)]
-
-
-@contextmanager
-def _sort_memory():
-    """percentile_cont sorts each group's decision times; give that sort memory instead of disk."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        yield
+def by_hour(data: Tally) -> list[dict]:
+    return [{"hour": hour, "count": data.hours[hour]} for hour in range(24)]
 
 
 def summary(query: Query) -> dict:
-    facts = facts_in(query)
-    with _sort_memory():
-        return _summary(query, facts)
-
-
-def _summary(query: Query, facts: QuerySet) -> dict:
+    refresh_rollup()
+    root = query.unit
+    if root is None:
+        mapping, rows_units, default_unit = {}, [], None
+    else:
+        mapping, rows_units = rollup_units(root)
+        default_unit = root.pk
+    data = tally(figures_in(query), mapping, default_unit, query.group)
     return {
         "from": query.start.isoformat(),
         "to": query.end.isoformat(),
         "group": query.group,
-        "totals": _totals(facts),
-        "by_unit": by_unit(facts, query.unit) if query.unit else [],
-        "by_period": by_period(facts, query),
-        "by_insurer": by_insurer(facts),
-        "by_hour": by_hour(facts),
+        "totals": _totals(data),
+        "by_unit": by_unit(data, rows_units, root) if root else [],
+        "by_period": by_period(data, query),
+        "by_insurer": by_insurer(data),
+        "by_hour": by_hour(data),
     }

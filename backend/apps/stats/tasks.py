@@ -1,4 +1,4 @@
-"""Scheduled jobs (CELERY_BEAT_SCHEDULE in config/settings.py names these two).
+"""Scheduled jobs (CELERY_BEAT_SCHEDULE in config/settings.py names these).
 
 In the embedded mode there is no beat; cron runs the management commands of the same name.
 """
@@ -16,5 +16,12 @@ def run_retention() -> dict:
 @shared_task(name="apps.stats.tasks.run_archive")
 def run_archive() -> dict:
     from .archive import run_archive as run
+
+    return run()
+
+
+@shared_task(name="apps.stats.tasks.rebuild_rollup")
+def rebuild_rollup() -> dict:
+    from .rollup import rebuild_rollup as run
 
     return run()

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from apps.stats.rollup import RATIO
 from conftest import make_submitted_case
 
 
@@ -78,3 +79,11 @@ def dataset(demo, owner_client, staff):
 
 
 MARCH = "from=2025-03-01&to=2025-03-31"
+# Decision-time percentiles come from a histogram: relative error under the bucket width
+# (apps.stats.rollup.hist_percentile), plus the rounding to 0.1 s of the response.
+PERCENTILE_REL = RATIO - 1
+
+
+def seconds(exact: float):
+    """A decision-time figure as the API gives it, against the exact percentile_cont value."""
+    return pytest.approx(exact, rel=PERCENTILE_REL, abs=0.05)
