@@ -1,9 +1,11 @@
 """Storing alerts and fanning them out to unit groups after the transaction commits."""
 
+import asyncio
 import logging
+import os
 import secrets
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
@@ -67,20 +69,50 @@ def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | 
     else:
         ancestors = tuple(unit.get_ancestors(include_self=True).values_list("pk", flat=True))
     groups = [unit_group(pk) for pk in ancestors]
-    transaction.on_commit(lambda: [broadcast(groups, message) for message in messages])
+    transaction.on_commit(lambda: broadcast(groups, messages))
     return rows
 
 
-def broadcast(groups: list[str], message: dict) -> None:
-    """Best effort: a channel layer outage must not fail the request; clients resync by id."""
+def broadcast(groups: list[str], messages: list[dict]) -> None:
+    """Best effort: a channel layer outage must not fail the request; clients resync by id.
+
+    Every (group, message) send goes out concurrently from one call into the event loop: with
+    channels-redis each send is a round trip, and a county case reaches three groups."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        await asyncio.gather(*(
+            layer.group_send(group, {"type": "alert.message", "message": message})
+            for message in messages for group in groups
+        ))
+
+    loop = _server_loop()
+    if loop is not None:
+        # Inside the ASGI server: hand the sends to its event loop and let the request finish.
+        asyncio.run_coroutine_threadsafe(send_all(), loop).add_done_callback(_log_failure)
         return
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, {"type": "alert.message", "message": message})
+        async_to_sync(send_all)()
     except Exception:
         log.warning("alert broadcast failed; clients will resync", exc_info=True)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's running event loop when this synchronous code runs in a view thread of it.
+
+    asgiref records that loop for the thread it runs synchronous views in (it is what `async_to_sync`
+    itself uses there); management commands, Celery and the test client have none."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("alert broadcast failed; clients will resync", exc_info=future.exception())
 
 
 def revoke_user_sockets(user_id: int) -> None:

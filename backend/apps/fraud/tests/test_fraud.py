@@ -80,3 +80,41 @@ def test_dispatch_to_the_nearest_station_is_recorded_and_alerts_it(demo, owner_c
     assert Alert.objects.filter(type="fraud.dispatch", unit_id=station["id"]).exists()
     assert staff("pingguo_leader").post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": station["id"]},
                                         format="json").status_code == 403
+
+
+def test_the_window_query_matches_the_rule_at_the_window_edges(demo, owner_client):
+    """`signals.window_rows` is plain SQL for speed: it must pick exactly the parties the rule names,
+    at both ends of the window and with the case's time in local (+08:00) or UTC form."""
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Q
+
+    from apps.cases.models import Case, Party
+    from apps.fraud import signals
+    from apps.system.parameters import params
+
+    window = params.get("fraud_window_days")
+    me = Case.objects.get(pk=submit(owner_client, "451082", ("桂L55501", "桂L55502"), "me")["id"])
+    at = me.occurred_at
+    others = Case.objects.get(pk=submit(owner_client, "451082", ("桂L55503", "桂L55504"), "o")["id"])
+    offsets = [timedelta(days=window, seconds=-1), timedelta(days=window), timedelta(days=window, seconds=1),
+               timedelta(0), timedelta(minutes=-5), timedelta(minutes=-5, seconds=-1), timedelta(days=400)]
+    made = []
+    for i, back in enumerate(offsets):
+        made.append(Party.objects.create(
+            case=others, index=10 + i, plate="桂L55501" if i % 2 else "桂L99990", plate_normalized="桂L55501" if i % 2 else "桂L99990",
+            phone="13800138000" if i % 2 == 0 else "13700137000", counts_for_fraud=True, occurred_at=at - back))
+    Party.objects.create(case=others, index=30, plate="桂L55501", plate_normalized="桂L55501", counts_for_fraud=False,
+                         occurred_at=at)
+    parties = list(me.parties.all())
+    expected = set(
+        Party.objects.filter(counts_for_fraud=True, occurred_at__gt=at - timedelta(days=window),
+                             occurred_at__lte=at + timedelta(minutes=5))
+        .filter(Q(plate_normalized__in=[p.plate_normalized for p in parties]) | Q(phone__in=[p.phone for p in parties]))
+        .exclude(case_id=me.pk).values_list("case_id", "plate_normalized", "phone")
+    )
+    assert expected, "the fixture must put some parties inside the window"
+    assert len(expected) < len(made), "and some outside"
+    for form in (at.astimezone(ZoneInfo("Asia/Shanghai")), at.astimezone(ZoneInfo("UTC"))):
+        me.occurred_at = form
+        assert set(signals.window_rows(me, parties)) == expected
