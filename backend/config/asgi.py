@@ -10,6 +10,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from apps.alerts.routing import websocket_urlpatterns  # noqa: E402
+from config.runtime import settle  # noqa: E402
+
+settle()
 
 application = ProtocolTypeRouter(
     {

@@ -42,6 +42,9 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return restrict(Case.objects.exclude(status=Status.DRAFT), user)
 
 
+LIST_WARNING_FIELDS = ("id", "case_id", "kind", "plate", "count", "window_days", "reason", "active", "created_at")
+
+
 def staff_case_list(user) -> QuerySet[Case]:
     from apps.fraud.models import FraudWarning
 
@@ -51,7 +54,7 @@ def staff_case_list(user) -> QuerySet[Case]:
         "unit__jurisdiction", "checklist", "agreement_confirmations",
     ).prefetch_related(
         Prefetch("parties", queryset=Party.objects.only("id", "case_id", "index", "plate")),
-        Prefetch("fraud_warnings", queryset=FraudWarning.objects.filter(active=True)),
+        Prefetch("fraud_warnings", queryset=FraudWarning.objects.filter(active=True).only(*LIST_WARNING_FIELDS)),
     )
 
 
