@@ -39,14 +39,12 @@ class CaseFact(models.Model):
         return f"fact:{self.case_id}"
 
 
-class DailyFigure(models.Model):
-    """The facts of one local day (Asia/Shanghai, by submission time) and one unit, added up.
+class Figures(models.Model):
+    """Facts of one unit over one period, added up (the roll-up rows, see `apps.stats.rollup`).
 
-    What the statistics read instead of the facts: a year is a few thousand of these rows. Derived
-    data, rebuilt from the facts by `apps.stats.rollup` and written nowhere else; not archived.
+    Derived data, rebuilt from the facts and written nowhere else; not archived.
     """
 
-    day = models.DateField("日期")
     unit_id = models.BigIntegerField("处理单位", null=True, blank=True)
     submitted = models.PositiveIntegerField("报案数", default=0)
     accepted = models.PositiveIntegerField("适用快处快赔", default=0)  # accepted or closed
@@ -64,6 +62,18 @@ class DailyFigure(models.Model):
     decision_hist = models.JSONField("审核用时分布", default=dict, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class DailyFigure(Figures):
+    """The facts of one local day (Asia/Shanghai, by submission time) and one unit.
+
+    What the statistics read instead of the facts: a year is a few thousand of these rows.
+    """
+
+    day = models.DateField("日期")
+
+    class Meta:
         verbose_name = "每日统计"
         verbose_name_plural = "每日统计"
         default_permissions = ()
@@ -75,6 +85,25 @@ class DailyFigure(models.Model):
 
     def __str__(self) -> str:
         return f"figures {self.day} unit {self.unit_id}"
+
+
+class MonthlyFigure(Figures):
+    """The daily rows of one calendar month and unit, added up: a long range reads its whole months
+    from here and only the days at its ends from `DailyFigure`."""
+
+    month = models.DateField("月份")  # the first day of the month
+
+    class Meta:
+        verbose_name = "每月统计"
+        verbose_name_plural = "每月统计"
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit_id"], name="figure_month_unit"),
+            models.UniqueConstraint(fields=["month"], condition=Q(unit_id__isnull=True), name="figure_month_no_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"figures {self.month:%Y-%m} unit {self.unit_id}"
 
 
 class RollupState(models.Model):

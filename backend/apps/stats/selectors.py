@@ -1,7 +1,9 @@
 """Statistics read from the daily roll-up (`apps.stats.rollup`), always within the viewer's unit subtree.
 
-A summary brings the roll-up up to date, reads the rows of the range and the subtree (a year is a
-few thousand rows) and adds them up here: by county, by period, by insurer and by hour. Medians and
+A summary brings the roll-up up to date and reads the rows of the range and the subtree: the
+calendar months that lie wholly inside the range from `MonthlyFigure`, the days at its two ends
+from `DailyFigure` (a year is about 150 + 400 rows), and the per-day counts of the periods summed
+by the database. It adds them up here: by county, by period, by insurer and by hour. Medians and
 90th percentiles of the decision time come from the merged histograms (`hist_percentile`), on
 SQLite and PostgreSQL alike.
 """
@@ -12,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import add
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from apps.common.scoping import scope_unit_ids
 from apps.insurers.models import InsuranceCompany
 from apps.units.models import Unit, UnitKind
 
-from .models import CaseFact, DailyFigure
+from .models import CaseFact, DailyFigure, MonthlyFigure
 from .rollup import COUNT_FIELDS, LOCAL_TZ, hist_percentile, refresh_rollup
 from .services import OTHER_INSURER
 
@@ -88,13 +90,44 @@ def facts_in(query: Query) -> QuerySet[CaseFact]:
     return facts if ids is None else facts.filter(unit_id__in=ids)
 
 
-def figures_in(query: Query) -> QuerySet[DailyFigure]:
-    """The roll-up rows of the same facts as `facts_in`: local days in the range, units in the subtree."""
-    figures = DailyFigure.objects.filter(day__gte=query.start, day__lte=query.end)
-    if query.unit is None:
-        return figures.none()
-    ids = subtree_ids(query.unit)
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """[first, after): the calendar months that lie wholly inside [start, end] (empty if first >= after)."""
+    first = start if start.day == 1 else next_month(start)
+    return first, (end + timedelta(days=1)).replace(day=1)
+
+
+def _in_scope(figures: QuerySet, ids: list[int] | None) -> QuerySet:
     return figures if ids is None else figures.filter(unit_id__in=ids)
+
+
+def figures_in(query: Query) -> tuple[QuerySet[MonthlyFigure], QuerySet[DailyFigure]]:
+    """The roll-up rows of the same facts as `facts_in`: the whole months of the range, and the days
+    outside them."""
+    first, after = whole_months(query.start, query.end)
+    months = MonthlyFigure.objects.filter(month__gte=first, month__lt=after)
+    days = DailyFigure.objects.filter(day__gte=query.start, day__lte=query.end)
+    if first < after:
+        days = days.filter(Q(day__lt=first) | Q(day__gte=after))
+    else:
+        months = months.none()
+    if query.unit is None:
+        return months.none(), days.none()
+    ids = subtree_ids(query.unit)
+    return _in_scope(months, ids), _in_scope(days, ids)
+
+
+def day_counts(query: Query) -> QuerySet:
+    """Status counts per local day of the range (summed over the subtree by the database)."""
+    days = DailyFigure.objects.filter(day__gte=query.start, day__lte=query.end)
+    if query.unit is None:
+        days = days.none()
+    else:
+        days = _in_scope(days, subtree_ids(query.unit))
+    return days.values("day").annotate(**{name: Sum(name) for name in STATUS_COUNTS}).order_by()
 
 
 def rollup_units(root: Unit) -> tuple[dict[int, int], list[Unit]]:
@@ -156,32 +189,27 @@ def period_of(day: date, group: str) -> date:
 
 @dataclass
 class Tally:
-    """The roll-up rows of one summary, added up by target unit and by period."""
+    """The roll-up rows of one summary, added up by the row unit they count under."""
 
     units: dict[int, list[int]] = field(default_factory=dict)  # COUNT_FIELDS per row unit
     hists: dict[int, dict[str, int]] = field(default_factory=dict)  # decision histogram per row unit
-    periods: dict[date, list[int]] = field(default_factory=dict)  # COUNT_FIELDS per period start
     insurers: dict[str, int] = field(default_factory=dict)
     hours: list[int] = field(default_factory=lambda: [0] * 24)
 
 
-def tally(figures: QuerySet[DailyFigure], mapping: dict[int, int], default_unit: int | None, group: str) -> Tally:
+def tally(figures: list[QuerySet], mapping: dict[int, int], default_unit: int | None) -> Tally:
     result = Tally()
-    periods: dict[date, date] = {}
-    for day, unit_id, *counts, hours, insurers, hist in figures.values_list("day", "unit_id", *COUNT_FIELDS, "hours",
-                                                                          "insurers", "decision_hist"):
-        target = mapping.get(unit_id, default_unit)
-        result.units[target] = list(map(add, result.units.get(target, ZERO_COUNTS), counts))
-        unit_hist = result.hists.setdefault(target, {})
-        period = periods.get(day)
-        if period is None:
-            period = periods[day] = period_of(day, group)
-        result.periods[period] = list(map(add, result.periods.get(period, ZERO_COUNTS), counts))
-        for key, n in hist.items():
-            unit_hist[key] = unit_hist.get(key, 0) + n
-        for code, n in insurers.items():
-            result.insurers[code] = result.insurers.get(code, 0) + n
-        result.hours = list(map(add, result.hours, hours))
+    for rows in figures:
+        for unit_id, *counts, hours, insurers, hist in rows.values_list("unit_id", *COUNT_FIELDS, "hours", "insurers",
+                                                                        "decision_hist"):
+            target = mapping.get(unit_id, default_unit)
+            result.units[target] = list(map(add, result.units.get(target, ZERO_COUNTS), counts))
+            unit_hist = result.hists.setdefault(target, {})
+            for key, n in hist.items():
+                unit_hist[key] = unit_hist.get(key, 0) + n
+            for code, n in insurers.items():
+                result.insurers[code] = result.insurers.get(code, 0) + n
+            result.hours = list(map(add, result.hours, hours))
     return result
 
 
@@ -213,12 +241,15 @@ def by_unit(data: Tally, rows_units: list[Unit], root: Unit) -> list[dict]:
     return result
 
 
-def by_period(data: Tally, query: Query) -> list[dict]:
-    rows = []
-    for start in period_starts(query.start, query.end, query.group):
-        counts = dict(zip(COUNT_FIELDS, data.periods.get(start, ZERO_COUNTS), strict=True))
-        rows.append({"period": start.isoformat(), **{name: counts[name] for name in STATUS_COUNTS}})
-    return rows
+def by_period(query: Query) -> list[dict]:
+    periods: dict[date, dict[str, int]] = {}
+    for row in day_counts(query):
+        period = periods.setdefault(period_of(row["day"], query.group), dict.fromkeys(STATUS_COUNTS, 0))
+        for name in STATUS_COUNTS:
+            period[name] += row[name]
+    empty = dict.fromkeys(STATUS_COUNTS, 0)
+    return [{"period": start.isoformat(), **periods.get(start, empty)}
+            for start in period_starts(query.start, query.end, query.group)]
 
 
 def by_insurer(data: Tally) -> list[dict]:
@@ -241,14 +272,14 @@ def summary(query: Query) -> dict:
     else:
         mapping, rows_units = rollup_units(root)
         default_unit = root.pk
-    data = tally(figures_in(query), mapping, default_unit, query.group)
+    data = tally(list(figures_in(query)), mapping, default_unit)
     return {
         "from": query.start.isoformat(),
         "to": query.end.isoformat(),
         "group": query.group,
         "totals": _totals(data),
         "by_unit": by_unit(data, rows_units, root) if root else [],
-        "by_period": by_period(data, query),
+        "by_period": by_period(query),
         "by_insurer": by_insurer(data),
         "by_hour": by_hour(data),
     }

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from apps.cases.models import Case, Status
 from apps.insurers.models import InsuranceCompany
 from apps.stats import rollup, selectors
-from apps.stats.models import CaseFact, DailyFigure, RollupState
+from apps.stats.models import CaseFact, DailyFigure, MonthlyFigure, RollupState
 from apps.stats.retention import run_retention
-from apps.stats.rollup import CLOCK_SLACK, LOCAL_TZ, MARGIN, bucket, bucket_seconds, hist_percentile, rebuild_rollup
+from apps.stats.rollup import CLOCK_SLACK, LOCAL_TZ, MARGIN, bucket, bucket_seconds, hist_percentile, month_figures
 from apps.stats.selectors import Query, facts_in, percentile, period_of, period_starts, rollup_units, summary
 from apps.stats.services import OTHER_INSURER
 from apps.units.models import Unit, UnitKind
@@ -141,15 +141,18 @@ def queries(units: dict[str, Unit]) -> list[Query]:
         Query(date(2025, 2, 28), date(2025, 3, 1), "month", city),
         Query(date(2025, 2, 26), date(2025, 3, 3), "day", pingguo),
         Query(date(2025, 3, 1), date(2025, 3, 1), "week", units["451002"]),
+        # Whole months from the monthly rows, the days at the ends from the daily ones.
+        Query(date(2025, 2, 27), date(2025, 4, 30), "month", city),
+        Query(date(2025, 1, 15), date(2025, 3, 1), "day", city),
+        Query(date(2025, 2, 1), date(2025, 2, 28), "week", pingguo),
     ]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=st.lists(FACT, max_size=40), changes=st.lists(CHANGE, max_size=5))
 def test_rollup_equals_the_facts(demo, specs, changes):
-    CaseFact.objects.all().delete()
-    DailyFigure.objects.all().delete()
-    RollupState.objects.all().delete()
+    for model in (CaseFact, DailyFigure, MonthlyFigure, RollupState):
+        model.objects.all().delete()
     facts = make_facts(demo, specs)
 
     for query in queries(demo):
@@ -164,6 +167,13 @@ def test_rollup_equals_the_facts(demo, specs, changes):
     for query in queries(demo):
         assert_matches_facts(query)
     assert DailyFigure.objects.filter(submitted=0).count() == 0
+    assert monthly_rows() == monthly_rows(month_figures(DailyFigure.objects.all()))
+
+
+def monthly_rows(rows=None) -> list[tuple]:
+    fields = ("month", "unit_id", *rollup.COUNT_FIELDS, "hours", "insurers", "decision_hist")
+    rows = MonthlyFigure.objects.all() if rows is None else rows
+    return sorted(((str(r.month), r.unit_id or 0, *[getattr(r, f) for f in fields[2:]]) for r in rows), key=str)
 
 
 # --- keeping up ---
@@ -211,7 +221,7 @@ def test_a_late_commit_inside_the_margin_is_picked_up(dataset):
 
 def test_a_row_stamped_before_the_window_waits_for_the_nightly_rebuild(dataset):
     CaseFact.objects.update(updated_at=timezone.now() - timedelta(days=1))
-    rebuild_rollup()
+    rollup.rebuild_rollup()
     query = Query(date(2025, 3, 1), date(2025, 3, 31), "month", demo_city())
     assert summary(query)["totals"]["voided"] == 1
     state = RollupState.objects.get()
@@ -224,11 +234,11 @@ def test_a_row_stamped_before_the_window_waits_for_the_nightly_rebuild(dataset):
 
 def test_window_reaches_back_the_margin_while_others_write(dataset, monkeypatch):
     monkeypatch.setattr(rollup, "_writers_in_flight", lambda: True)
-    rebuild_rollup()
+    rollup.rebuild_rollup()
     state = RollupState.objects.get()
     assert state.checked_at - state.checked_from == MARGIN
     monkeypatch.setattr(rollup, "_writers_in_flight", lambda: False)
-    rebuild_rollup()
+    rollup.rebuild_rollup()
     state = RollupState.objects.get()
     assert state.checked_at - state.checked_from == CLOCK_SLACK
 
@@ -246,14 +256,21 @@ def test_writers_in_flight_are_seen_on_postgresql(db):
     assert rollup._writers_in_flight() is False
 
 
-def test_the_window_moves_forward_when_nothing_changes(dataset):
-    rollup.refresh_rollup()
-    state = RollupState.objects.get()
-    later = state.checked_at + CLOCK_SLACK + timedelta(seconds=1)
-    RollupState.objects.update(checked_at=state.checked_at - CLOCK_SLACK - timedelta(seconds=1))
+def test_a_large_window_moves_forward_when_nothing_changes(dataset, monkeypatch):
+    now = timezone.now()
+    CaseFact.objects.update(updated_at=now - timedelta(minutes=1))
+    rollup.rebuild_rollup()
+    # As if the last check had been two minutes ago, with the six facts in its window.
+    since = now - timedelta(minutes=2)
+    RollupState.objects.update(checked_from=since, checked_at=since + CLOCK_SLACK, fingerprint=rollup._fingerprint(since))
+    assert rollup.refresh_rollup() is False
+    assert RollupState.objects.get().checked_from == since  # six facts: a small window stays
+
+    monkeypatch.setattr(rollup, "MOVE_ROWS", 5)
     assert rollup.refresh_rollup() is False
     moved = RollupState.objects.get()
-    assert moved.checked_from > state.checked_from and moved.checked_at < later
+    assert moved.checked_from > now - CLOCK_SLACK - timedelta(seconds=1) and moved.fingerprint == "0:0"
+    assert rollup.refresh_rollup() is False
 
 
 def test_retention_recomputes_the_days_it_touched(dataset, monkeypatch):
@@ -261,7 +278,7 @@ def test_retention_recomputes_the_days_it_touched(dataset, monkeypatch):
     figures of those days follow; a deleted row leaves no `updated_at` for the window to find."""
     old = timezone.now() - timedelta(days=1)
     CaseFact.objects.update(updated_at=old)
-    rebuild_rollup()
+    rollup.rebuild_rollup()
     query = Query(date(2025, 3, 1), date(2025, 3, 31), "week", demo_city())
     assert summary(query)["totals"]["submitted"] == 6
 
