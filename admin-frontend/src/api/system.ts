@@ -95,11 +95,6 @@ export async function listRoles(): Promise<Role[]> {
   return asPage<Role>(data).results
 }
 
-export async function createRole(input: Omit<Role, 'id'>): Promise<Role> {
-  const { data } = await http.post<Role>('/system/roles', input, { silent: true })
-  return data
-}
-
 export async function updateRole(id: number, input: Partial<Omit<Role, 'id'>>): Promise<Role> {
   const { data } = await http.patch<Role>(`/system/roles/${id}`, input, { silent: true })
   return data
