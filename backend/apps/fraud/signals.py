@@ -71,6 +71,8 @@ def _slot(slot: str) -> str:
 
 
 def _other_cases(ids) -> dict[int, Case]:
+    if not ids:
+        return {}
     return {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("unit").only(
         "id", "receipt_no", "occurred_at", "unit__name")}
 
@@ -85,6 +87,8 @@ def photo_signals(case: Case, media: list[Media]) -> list[Signal]:
     from apps.system.parameters import params
 
     signals: list[Signal] = []
+    if not media:
+        return signals
     # A blank frame's bytes may well repeat; a video has no dHash and counts by its bytes alone.
     hashes = {m.sha256: m for m in media if m.kind == Media.VIDEO or _detailed(m.phash)}
     same: dict[int, list[tuple[str, str]]] = defaultdict(list)
