@@ -42,16 +42,21 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return restrict(Case.objects.exclude(status=Status.DRAFT), user)
 
 
+LIST_CASE_FIELDS = (
+    "id", "status", "receipt_no", "unit", "inside_jurisdiction", "occurred_at", "submitted_at", "decided_at",
+    "address", "has_fraud_warning", "claimed_by",
+)
 LIST_WARNING_FIELDS = ("id", "case_id", "kind", "plate", "count", "window_days", "reason", "active", "created_at")
 
 
 def staff_case_list(user) -> QuerySet[Case]:
     from apps.fraud.models import FraudWarning
 
-    # The list shows neither the unit's polygon (25-150 KB of JSON per row) nor the checklist or the
-    # agreement confirmations: not reading and decoding them is most of the first page's cost.
-    return cases_visible_to(user).select_related("unit", "claimed_by").defer(
-        "unit__jurisdiction", "checklist", "agreement_confirmations",
+    # Only what StaffCaseListSerializer shows: above all not the unit's polygon (25-150 KB of JSON
+    # per row), and none of the case's JSON columns or the claimant's account details.
+    return cases_visible_to(user).select_related("unit", "claimed_by").only(
+        *LIST_CASE_FIELDS, "unit__name", "unit__adcode", "unit__phone", "claimed_by__username",
+        "claimed_by__display_name",
     ).prefetch_related(
         Prefetch("parties", queryset=Party.objects.only("id", "case_id", "index", "plate")),
         Prefetch("fraud_warnings", queryset=FraudWarning.objects.filter(active=True).only(*LIST_WARNING_FIELDS)),

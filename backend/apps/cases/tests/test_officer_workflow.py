@@ -122,6 +122,33 @@ def test_list_filters(demo, owner_client, staff):
     assert admin.get("/api/v1/cases", {"status": "accepted"}).json()["results"] == []
 
 
+def test_list_rows_carry_what_the_console_shows_in_a_fixed_number_of_queries(demo, owner_client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = owner_client()
+    claimed = make_submitted_case(owner, "451082", key="a", plates=("桂L51111", "桂L52222"))
+    for i in range(3):
+        make_submitted_case(owner, "451082", key=f"k{i}", plates=(f"桂L6{i}111", f"桂L6{i}222"))
+    officer = staff("pingguo_officer")
+    assert officer.post(f"/api/v1/cases/{claimed['id']}/claim").status_code == 200
+    officer.get("/api/v1/cases")  # access profile cached
+    with CaptureQueriesContext(connection) as queries:
+        rows = officer.get("/api/v1/cases").json()["results"]
+    # user, cases (with unit and claimant), parties, warnings: not one more per row
+    assert len(queries.captured_queries) == 4
+    row = next(r for r in rows if r["id"] == claimed["id"])
+    from apps.accounts.models import User
+
+    me = User.objects.get(username="pingguo_officer")
+    assert row["claimed_by"] == (me.display_name or me.username)
+    assert row["plates"] == ["桂L51111", "桂L52222"]
+    assert row["unit"]["name"] == "平果市交警大队" and row["unit"]["adcode"] == "451082"
+    assert row["address"] == "测试路口" and row["inside_jurisdiction"] is True
+    assert row["status"] == "reviewing" and row["status_label"]
+    assert row["receipt_no"] == claimed["receipt_no"] and row["submitted_at"] and row["occurred_at"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claim_and_decide_have_one_winner(demo, owner_client):
     from apps.accounts.models import User
