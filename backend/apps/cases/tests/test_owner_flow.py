@@ -286,3 +286,42 @@ def test_draft_and_media_quotas(demo, owner_client):
     for i in range(5):
         assert upload(owner, first["id"], "scene_extra", jpeg_bytes(color=(i * 40, 0, 0))).status_code == 201
     assert upload(owner, first["id"], "scene_extra", jpeg_bytes()).status_code == 429
+
+
+def test_a_receipt_number_collision_submits_again_with_a_new_number(demo, owner_client, monkeypatch):
+    """A drawn receipt number that is taken rolls the whole submission back and retries it:
+    one case, one timeline entry, one alert and one fact, under the new number."""
+    from apps.alerts.models import Alert
+    from apps.cases import services
+    from apps.cases.models import CaseEvent
+    from apps.stats.models import CaseFact
+
+    owner = owner_client()
+    taken = make_submitted_case(owner, "451082", key="first")["receipt_no"]
+    draft = new_draft(owner, plates=("桂L70001", "桂L70002"))
+    for i, slot in enumerate(("scene_front", "scene_rear", "scene_contact")):
+        assert upload(owner, draft["id"], slot, jpeg_bytes(color=(i * 50, 90, 160))).status_code == 201
+    drawn = iter([taken, taken, "Q2W3E4R5T6"])
+    monkeypatch.setattr(services, "new_receipt_no", lambda: next(drawn))
+    response = owner.post(f"/api/v1/owner/cases/{draft['id']}/submit", HTTP_IDEMPOTENCY_KEY="second")
+    assert response.status_code == 201, response.content
+    assert response.json()["receipt_no"] == "Q2W3E4R5T6"
+    assert Case.objects.get(pk=draft["id"]).receipt_no == "Q2W3E4R5T6"
+    assert CaseEvent.objects.filter(case_id=draft["id"], action="submit").count() == 1
+    assert Alert.objects.filter(case_id=draft["id"], type="case.new").count() == 1
+    assert CaseFact.objects.filter(case_id=draft["id"]).count() == 1
+
+
+def test_endless_receipt_collisions_answer_503_and_keep_the_draft(demo, owner_client, monkeypatch):
+    from apps.cases import services
+
+    owner = owner_client()
+    taken = make_submitted_case(owner, "451082", key="first")["receipt_no"]
+    draft = new_draft(owner, plates=("桂L70011", "桂L70012"))
+    for i, slot in enumerate(("scene_front", "scene_rear", "scene_contact")):
+        assert upload(owner, draft["id"], slot, jpeg_bytes(color=(i * 50, 90, 160))).status_code == 201
+    monkeypatch.setattr(services, "new_receipt_no", lambda: taken)
+    body = assert_chinese_4xx(owner.post(f"/api/v1/owner/cases/{draft['id']}/submit", HTTP_IDEMPOTENCY_KEY="x"), 503)
+    assert body["code"] == "busy"
+    case = Case.objects.get(pk=draft["id"])
+    assert case.status == "draft" and case.receipt_no is None and case.media.count() == 3
