@@ -76,17 +76,19 @@ def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | 
 def broadcast(groups: list[str], messages: list[dict]) -> None:
     """Best effort: a channel layer outage must not fail the request; clients resync by id.
 
-    Every (group, message) send goes out concurrently from one call into the event loop: with
-    channels-redis each send is a round trip, and a county case reaches three groups."""
+    The groups are served concurrently from one call into the event loop (with channels-redis each
+    send is a round trip, and a county case reaches three groups); within a group the messages keep
+    their order."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
 
+    async def send_to(group: str) -> None:
+        for message in messages:
+            await layer.group_send(group, {"type": "alert.message", "message": message})
+
     async def send_all() -> None:
-        await asyncio.gather(*(
-            layer.group_send(group, {"type": "alert.message", "message": message})
-            for message in messages for group in groups
-        ))
+        await asyncio.gather(*(send_to(group) for group in groups))
 
     loop = _server_loop()
     if loop is not None:
