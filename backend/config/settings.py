@@ -105,6 +105,8 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
             "timeout": 10,
         }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", False):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
