@@ -27,6 +27,9 @@ def test_officer_sees_a_new_case_live_and_decides_it(server_url, new_context):
     case = Api.owner(server_url).submit_case()
     # Arrives over the socket: no reload.
     expect(page.get_by_text(case["receipt_no"]).first).to_be_visible(timeout=10_000)
+    # Today's figures follow: the new case is counted without pressing 刷新.
+    submitted_card = page.locator(".page-card").first.get_by_text("今日受理").locator("xpath=..")
+    expect(submitted_card).to_contain_text("1", timeout=10_000)
     shot(page, "admin-dashboard-live-alert")
 
     page.goto(f"{server_url}/admin/cases/{case['id']}")
