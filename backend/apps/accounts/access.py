@@ -17,6 +17,7 @@ The cache failing (Redis down) only means computing the profile from the databas
 """
 
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -37,9 +38,15 @@ def bump(**_) -> None:
     transaction.on_commit(_incr)
 
 
+def _fresh_version() -> int:
+    """A starting value no earlier version can have had: a lost version key (evicted, cache flushed)
+    must not make profiles stored under an old number look current again."""
+    return time.time_ns()
+
+
 def _incr() -> None:
     try:
-        cache.add(VERSION_KEY, 0, None)
+        cache.add(VERSION_KEY, _fresh_version(), None)
         cache.incr(VERSION_KEY)
     except Exception:
         log.warning("access version bump failed; profiles expire within %s s", PROFILE_TTL, exc_info=True)
@@ -72,7 +79,13 @@ def load(user) -> None:
         found = None
     if found is None:  # no cache: the per-request attributes are filled lazily from the database
         return
-    version = found.get(VERSION_KEY, 0)
+    version = found.get(VERSION_KEY)
+    if version is None:
+        try:
+            cache.add(VERSION_KEY, _fresh_version(), None)
+            version = cache.get(VERSION_KEY)
+        except Exception:
+            return
     profile = found.get(key)
     if (profile and profile.get("version") == version and profile.get("unit") == user.unit_id
             and profile.get("superuser") == user.is_superuser and profile.get("active") == user.is_active):

@@ -110,3 +110,18 @@ def test_a_profile_computed_during_a_change_is_not_taken_as_current(staff):
     with CaptureQueriesContext(connection) as again:
         assert client.get("/api/v1/cases").status_code == 200
     assert _access_queries(again.captured_queries), "the profile stored under the old version must be recomputed"
+
+
+def test_a_lost_version_key_does_not_revive_old_profiles(staff):
+    """If the cache loses the version (eviction, flush), profiles stored under an older number
+    must not become current again: a new version starts from a number none of them has."""
+    from django.core.cache import cache
+
+    client = staff("pingguo_officer")
+    assert client.get("/api/v1/cases").status_code == 200
+    stored = cache.get(access._profile_key(User.objects.get(username="pingguo_officer").pk))
+    cache.delete(access.VERSION_KEY)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/cases").status_code == 200
+    assert _access_queries(queries.captured_queries), "the profile must be recomputed"
+    assert cache.get(access.VERSION_KEY) != stored["version"]
