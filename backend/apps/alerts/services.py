@@ -29,14 +29,14 @@ def user_group(user_id: int) -> str:
 
 
 def alert_message(alert: Alert, unit=None) -> dict:
-    """The socket and list form of an alert. `unit` is anything with pk/id, name and adcode."""
+    """The socket and list form of an alert. `unit` is the alert's unit or its `UnitInfo`."""
     unit = unit or alert.unit
     return {
         "id": alert.pk,
         "type": alert.type,
         "case_id": alert.case_id,
         "receipt_no": alert.data.get("receipt_no"),
-        "unit": {"id": unit.pk if isinstance(unit, Unit) else unit.id, "name": unit.name, "adcode": unit.adcode},
+        "unit": {"id": unit.id, "name": unit.name, "adcode": unit.adcode},
         "title": alert.title,
         "created_at": alert.created_at.isoformat(),
         **{k: v for k, v in alert.data.items() if k not in {"receipt_no"}},
@@ -50,25 +50,17 @@ def publish_case_alert(case, type_: str, title: str, unit: Unit | None = None, *
 def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | None = None) -> list[Alert]:
     """Store alerts of one case in one INSERT, then fan them out to the unit and its ancestors.
 
-    Without an explicit unit the case's unit comes from the in-process unit table loaded with the
-    jurisdiction index (no query); a unit missing there is read from the database.
+    The unit (the case's own unless another is given) comes from the in-process unit table loaded
+    with the jurisdiction index: its name, adcode and ancestors without a query.
     """
-    info = None if unit is not None else jurisdictions.unit_info(case.unit_id)
-    if unit is None and info is None:
-        # Only the name, adcode and tree position are needed: not the polygon (25-150 KB of JSON).
-        unit = Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
-    unit_id = unit.pk if unit is not None else info.id
+    info = jurisdictions.unit_info(unit.pk if unit is not None else case.unit_id)
     rows = Alert.objects.bulk_create([
-        Alert(type=type_, case=case, unit_id=unit_id, title=title[:200],
+        Alert(type=type_, case=case, unit_id=info.id, title=title[:200],
               data={"receipt_no": case.receipt_no, "status": case.status, **data})
         for type_, title, data in alerts
     ])
-    messages = [alert_message(alert, unit or info) for alert in rows]
-    if info is not None:
-        ancestors = info.ancestor_ids
-    else:
-        ancestors = tuple(unit.get_ancestors(include_self=True).values_list("pk", flat=True))
-    groups = [unit_group(pk) for pk in ancestors]
+    messages = [alert_message(alert, info) for alert in rows]
+    groups = [unit_group(pk) for pk in info.ancestor_ids]
     transaction.on_commit(lambda: broadcast(groups, messages))
     return rows
 

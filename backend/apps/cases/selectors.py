@@ -17,15 +17,13 @@ def owner_case_detail(owner) -> QuerySet[Case]:
 def owner_case_written(case: Case, parties: list, media: list, events: list) -> Case:
     """The case a draft creation or submission just wrote, made ready for `OwnerCaseSerializer` from
     the objects the write holds: the shape `owner_case_detail()` gives, without reading five tables
-    back. The unit comes from the in-process unit table (or one query if it is not there)."""
+    back. The unit comes from the in-process unit table."""
     from apps.units.geo import jurisdictions
     from apps.units.models import Unit
 
     info = jurisdictions.unit_info(case.unit_id)
     if info is not None:
         case.unit = Unit(id=info.id, name=info.name, adcode=info.adcode, phone=info.phone, kind=info.kind)
-    elif case.unit_id is not None:
-        case.unit = Unit.objects.defer("jurisdiction").get(pk=case.unit_id)
     if not hasattr(case, "_prefetched_objects_cache"):
         case._prefetched_objects_cache = {}
     for name, rows in (("parties", parties), ("media", media), ("events", events)):

@@ -10,7 +10,6 @@ from rest_framework import serializers
 from apps.common.exceptions import ApiError, Conflict
 from apps.system.parameters import params
 from apps.units.geo import both_datums, jurisdictions
-from apps.units.models import Unit
 from apps.wechat.models import Owner
 
 from . import hooks
@@ -296,13 +295,11 @@ def _submit_once(owner: Owner, case_id: int, key: str) -> Submission:
                 raise
             raise _ReceiptTaken from exc
         Party.objects.filter(case=case).update(occurred_at=case.occurred_at, counts_for_fraud=True)
-        name = unit.name if unit else Unit.objects.filter(pk=case.unit_id).values_list("name", flat=True).first()
-        note = f"报案已提交，由{name}受理审核。"
+        note = f"报案已提交，由{unit.name}受理审核。"
         if not case.inside_jurisdiction:
             note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
         event = CaseEvent.objects.create(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
-        adcode = unit.adcode if unit else Unit.objects.filter(pk=case.unit_id).values_list("adcode", flat=True).first()
-        hooks.case_submitted(case, parties, adcode or "", fraud.alert)
+        hooks.case_submitted(case, parties, unit.adcode, fraud.alert)
     return Submission(case, True, parties, media, [event])
 
 

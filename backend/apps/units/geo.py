@@ -144,11 +144,14 @@ class JurisdictionIndex:
         self._loaded_version = version
 
     def unit_info(self, unit_id: int | None) -> UnitInfo | None:
-        """Name, adcode, phone and ancestors of a unit, as of the last reload (at most ~10 s old)."""
+        """Name, adcode, phone and ancestors of a unit, as of the last reload (at most ~10 s old).
+
+        A unit created since the last reload is read from the database (None if it does not exist)."""
         if unit_id is None:
             return None
         self._ensure()
-        return self._units.get(unit_id)
+        info = self._units.get(unit_id)
+        return info if info is not None else _read_unit_info(unit_id)
 
     def locate_gcj02(self, lng: float, lat: float) -> Located | None:
         self._ensure()
@@ -169,6 +172,16 @@ class JurisdictionIndex:
     def locate(self, lng: float, lat: float, coord_system: str) -> Located | None:
         g_lng, g_lat = to_gcj02(lng, lat, coord_system)
         return self.locate_gcj02(g_lng, g_lat)
+
+
+def _read_unit_info(unit_id: int) -> UnitInfo | None:
+    from .models import Unit
+
+    unit = Unit.objects.defer("jurisdiction").filter(pk=unit_id).first()
+    if unit is None:
+        return None
+    ancestors = unit.get_ancestors(ascending=True, include_self=True).values_list("pk", flat=True)
+    return UnitInfo(unit.pk, unit.name, unit.adcode, unit.phone, unit.kind, tuple(ancestors))
 
 
 def _chain(unit_id: int, parents: dict[int, int | None]) -> tuple[int, ...]:
