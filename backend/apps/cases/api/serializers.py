@@ -88,13 +88,7 @@ class CaseBaseSerializer(serializers.ModelSerializer):
         return unit_summary(case.unit)
 
     def get_location(self, case: Case) -> dict | None:
-        if case.lng is None:
-            return None
-        return {
-            "lng": case.lng, "lat": case.lat, "coord_system": case.coord_system, "address": case.address,
-            "detail": case.address_detail,
-            "gcj02": {"lng": case.gcj_lng, "lat": case.gcj_lat}, "wgs84": {"lng": case.wgs_lng, "lat": case.wgs_lat},
-        }
+        return _location(case)
 
     def get_next_step(self, case: Case) -> str:
         return NEXT_STEPS.get(case.status, "")
@@ -117,6 +111,61 @@ class OwnerCaseSerializer(CaseBaseSerializer):
 
     def get_agreement(self, case: Case) -> dict:
         return agreement.state(case)
+
+
+def owner_case_data(case: Case) -> dict:
+    """What `OwnerCaseSerializer(case).data` gives, built directly (a test holds the two equal).
+
+    Draft creation and submission answer with it: the nested model serializers rebuild their
+    fields from the models on every request, about a tenth of a submission's CPU. The serializer
+    stays the documented schema. `case` carries its parties, media and events prefetched."""
+    when = _TIMESTAMP.to_representation
+    return {
+        "id": case.pk, "receipt_no": case.receipt_no, "status": case.status, "status_label": case.get_status_display(),
+        "checklist": case.checklist, "location": _location(case), "occurred_at": when(case.occurred_at),
+        "parties": [party_data(p) for p in case.parties.all()],
+        "media": [media_data(m) for m in case.media.all()],
+        "unit": unit_summary(case.unit), "inside_jurisdiction": case.inside_jurisdiction,
+        "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": e.get_status_display(),
+                      "note": e.note} for e in case.events.all()],
+        "feedback": case.feedback, "next_step": NEXT_STEPS.get(case.status, ""), "fraud_warnings": [],
+        "created_at": when(case.created_at), "updated_at": when(case.updated_at),
+        "submitted_at": when(case.submitted_at), "liability_suggestion": case.liability_suggestion,
+        "agreement": agreement.state(case),
+    }
+
+
+def party_data(party: Party) -> dict:
+    """`PartySerializer(party).data`, built directly."""
+    insurer = party.insurer if party.insurer_id else None
+    return {
+        "index": party.index, "plate": party.plate, "vehicle_type": party.vehicle_type,
+        "vehicle_type_label": party.get_vehicle_type_display(), "insurer": insurer.code if insurer else None,
+        "insurer_name": party.insurer_name, "insurer_label": insurer.name if insurer else party.insurer_name,
+        "phone": party.phone, "driver_name": party.driver_name, "liability": party.liability,
+        "liability_label": party.get_liability_display(),
+    }
+
+
+def media_data(media: Media) -> dict:
+    """`MediaSerializer(media).data`, built directly."""
+    when = _TIMESTAMP.to_representation
+    return {
+        "id": media.pk, "slot": media.slot, "party": media.party, "kind": media.kind, "content_type": media.content_type,
+        "size": media.size, "sha256": media.sha256, "width": media.width, "height": media.height,
+        "exif_taken_at": when(media.exif_taken_at), "url": media_url(media, "original"),
+        "thumb_url": media_url(media, "thumb") or None, "created_at": when(media.created_at),
+    }
+
+
+def _location(case: Case) -> dict | None:
+    if case.lng is None:
+        return None
+    return {
+        "lng": case.lng, "lat": case.lat, "coord_system": case.coord_system, "address": case.address,
+        "detail": case.address_detail,
+        "gcj02": {"lng": case.gcj_lng, "lat": case.gcj_lat}, "wgs84": {"lng": case.wgs_lng, "lat": case.wgs_lat},
+    }
 
 
 class OwnerCaseListSerializer(CaseBaseSerializer):

@@ -43,6 +43,8 @@ from .serializers import (
     StaffCaseListSerializer,
     StaffCaseSerializer,
     TrackSerializer,
+    media_data,
+    owner_case_data,
 )
 
 DRAFT_EXAMPLE = OpenApiExample(
@@ -125,16 +127,16 @@ class OwnerCaseViewSet(viewsets.ViewSet):
     def create(self, request):
         case, parties = services.create_draft(request.user, _body(request))
         case = owner_case_written(case, parties, media=[], events=[])
-        return Response(OwnerCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(owner_case_data(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="案件详情", responses=OwnerCaseSerializer)
     def retrieve(self, request, pk=None):
-        return Response(OwnerCaseSerializer(self._detail(_int(pk))).data)
+        return Response(owner_case_data(self._detail(_int(pk))))
 
     @extend_schema(summary="修改草稿（提交后不可修改）", request=DraftRequest, responses=OwnerCaseSerializer, examples=[DRAFT_EXAMPLE])
     def partial_update(self, request, pk=None):
         services.update_draft(request.user, _int(pk), _body(request))
-        return Response(OwnerCaseSerializer(self._detail(_int(pk))).data)
+        return Response(owner_case_data(self._detail(_int(pk))))
 
     @extend_schema(summary="删除草稿", responses={204: None})
     def destroy(self, request, pk=None):
@@ -162,7 +164,7 @@ class OwnerCaseViewSet(viewsets.ViewSet):
                 raise ApiError("invalid_party", "当事人序号不正确。", 400)
         upload = request.FILES.get("file")
         media = services.add_media(request.user, _int(pk), slot, upload, party)
-        return Response(MediaSerializer(media).data, status=status.HTTP_201_CREATED)
+        return Response(media_data(media), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="删除照片或视频（仅草稿）", responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"media/(?P<media_id>\d+)")
@@ -181,8 +183,8 @@ class OwnerCaseViewSet(viewsets.ViewSet):
         done = services.submit(request.user, _int(pk), request.headers.get("Idempotency-Key", ""))
         if done.created:
             case = owner_case_written(done.case, done.parties, done.media, done.events)
-            return Response(OwnerCaseSerializer(case).data, status=status.HTTP_201_CREATED)
-        return Response(OwnerCaseSerializer(self._detail(done.case.pk)).data, status=status.HTTP_200_OK)
+            return Response(owner_case_data(case), status=status.HTTP_201_CREATED)
+        return Response(owner_case_data(self._detail(done.case.pk)), status=status.HTTP_200_OK)
 
     @extend_schema(
         summary="责任自助判断（仅供参考，不作为责任认定）",
