@@ -10,6 +10,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.common import fastsql
 from apps.units.geo import jurisdictions
 from apps.units.models import Unit
 
@@ -54,7 +55,7 @@ def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | 
     with the jurisdiction index: its name, adcode and ancestors without a query.
     """
     info = jurisdictions.unit_info(unit.pk if unit is not None else case.unit_id)
-    rows = Alert.objects.bulk_create([
+    rows = fastsql.insert([
         Alert(type=type_, case=case, unit_id=info.id, title=title[:200],
               data={"receipt_no": case.receipt_no, "status": case.status, **data})
         for type_, title, data in alerts

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from apps.cases.models import Case, CaseEvent, Party, Status
+from apps.common import fastsql
 
 from .models import CaseFact
 
@@ -88,8 +89,7 @@ def record_submitted_fact(case: Case, parties: list[Party], adcode: str) -> None
     was rolled back cannot exist, but the upsert keeps even that case right.
     """
     values = fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode)
-    CaseFact.objects.bulk_create([CaseFact(case_id=case.pk, **values)], update_conflicts=True,
-                                 unique_fields=["case_id"], update_fields=[*FACT_FIELDS, "updated_at"])
+    fastsql.insert([CaseFact(case_id=case.pk, **values)], upsert=(("case_id",), (*FACT_FIELDS, "updated_at")))
 
 
 def refresh_facts(batch_size: int = 1000, since: datetime | None = None) -> dict:

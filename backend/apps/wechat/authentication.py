@@ -1,10 +1,17 @@
 """Owner tokens: signed, opaque to the client, prefixed `ow.` so staff JWTs never collide."""
 
+import uuid
+
 from django.conf import settings
 from django.core import signing
+from django.db import connection
 from rest_framework import authentication, exceptions
 
+from apps.common import fastsql
+
 from .models import Owner
+
+_PUBLIC_ID = Owner._meta.get_field("public_id")
 
 PREFIX = "ow."
 SALT = "kckp.owner-token"
@@ -21,10 +28,15 @@ def owner_from_token(token: str) -> Owner | None:
         data = signing.loads(token[len(PREFIX) :], salt=SALT, max_age=settings.OWNER_TOKEN_DAYS * 86400)
     except signing.BadSignature as exc:
         raise exceptions.AuthenticationFailed("登录已失效，请重新打开页面。", code="token_not_valid") from exc
-    owner = Owner.objects.filter(public_id=data.get("o")).first()
-    if owner is None:
+    try:
+        public_id = _PUBLIC_ID.get_db_prep_value(uuid.UUID(str(data.get("o"))), connection)
+    except ValueError:
+        public_id = None
+    # Every owner request starts here: the row is read without the ORM's query compiler.
+    found = fastsql.select(Owner, "public_id = %s", [public_id]) if public_id else []
+    if not found:
         raise exceptions.AuthenticationFailed("登录已失效，请重新打开页面。", code="token_not_valid")
-    return owner
+    return found[0]
 
 
 class OwnerTokenAuthentication(authentication.BaseAuthentication):

@@ -1,0 +1,133 @@
+"""Row writes and reads of model instances without the ORM's query compiler.
+
+The owner's draft and submission are the busiest writes of the service, and compiling each ORM
+statement (`SQLInsertCompiler.as_sql` and friends) cost more CPU than PostgreSQL spent running it.
+These helpers build each statement's text once per model, column set and database, and keep the
+model's own semantics for the values: `pre_save()` (auto_now, auto_now_add) and
+`get_db_prep_save()` (JSON, dates, foreign keys), so a row written here is the row `save()` writes.
+They send no model signals: use them only for models nothing listens to.
+
+The SQL is plain enough for both PostgreSQL and SQLite (3.35+ for RETURNING, 3.24+ for upserts);
+row locks are taken where the database has them, as `select_for_update()` does.
+"""
+
+from functools import lru_cache
+
+from django.db import connections
+from django.db.models import Model
+
+
+def _insert_fields(model: type[Model]) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(model: type[Model], rows: int, using: str, upsert: tuple | None) -> str:
+    qn = connections[using].ops.quote_name
+    meta = model._meta
+    row = "(" + ", ".join(["%s"] * len(_insert_fields(model))) + ")"
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in _insert_fields(model))}) "
+           f"VALUES {', '.join([row] * rows)}")
+    if upsert:
+        unique, names = upsert
+        columns = [qn(meta.get_field(n).column) for n in names]
+        sql += (f" ON CONFLICT ({', '.join(qn(meta.get_field(n).column) for n in unique)}) DO UPDATE SET "
+                + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns))
+    return sql + f" RETURNING {qn(meta.pk.column)}"
+
+
+def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple] | None = None) -> list[Model]:
+    """INSERT instances of one model in one statement and set their primary keys.
+
+    `upsert=((unique fields), (fields to update))` turns a conflict on the unique fields into an
+    update of those fields, as `bulk_create(update_conflicts=True, ...)` does."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    conn = connections[using]
+    fields = _insert_fields(model)
+    params = []
+    for obj in objs:
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
+    with conn.cursor() as cur:
+        cur.execute(_insert_sql(model, len(objs), using, upsert), params)
+        ids = [row[0] for row in cur.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    return objs
+
+
+@lru_cache(maxsize=256)
+def _update_sql(model: type[Model], names: tuple[str, ...], using: str) -> str:
+    qn = connections[using].ops.quote_name
+    columns = ", ".join(f"{qn(model._meta.get_field(n).column)} = %s" for n in names)
+    return f"UPDATE {qn(model._meta.db_table)} SET {columns} WHERE {qn(model._meta.pk.column)} = %s"
+
+
+def update(obj: Model, names: tuple[str, ...], using: str = "default") -> None:
+    """UPDATE the named fields of one saved instance (auto_now fields only when named)."""
+    conn = connections[using]
+    fields = [obj._meta.get_field(n) for n in names]
+    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
+    with conn.cursor() as cur:
+        cur.execute(_update_sql(type(obj), names, using), [*params, obj.pk])
+
+
+@lru_cache(maxsize=256)
+def _select_plan(model: type[Model], where: str, using: str, lock: bool) -> tuple:
+    conn = connections[using]
+    qn = conn.ops.quote_name
+    fields = model._meta.concrete_fields
+    sql = f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(model._meta.db_table)} WHERE {where}"
+    if lock and conn.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    # What the ORM applies to each column it reads: the backend's converters, then the field's.
+    # The backend's are kept unbound: each thread has its own connection to call them with.
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        for convert in conn.ops.get_db_converters(col):
+            converters.append((i, convert.__func__, True, col))
+        for convert in col.get_db_converters(conn):
+            converters.append((i, convert, False, col))
+    return sql, tuple(f.attname for f in fields), converters
+
+
+def select(model: type[Model], where: str, params: list, using: str = "default", lock: bool = False) -> list[Model]:
+    """Instances of `model` whose rows match `where` (SQL over the model's columns, %s parameters),
+    built as the ORM builds them (`from_db`, with the same value converters).
+    `lock=True` takes the rows' locks like `select_for_update()`; it must run in a transaction."""
+    conn = connections[using]
+    sql, attnames, converters = _select_plan(model, where, using, lock)
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    objs = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, convert, backend, col in converters:
+                row[i] = convert(conn.ops, row[i], col, conn) if backend else convert(row[i], col, conn)
+        objs.append(model.from_db(using, attnames, row))
+    return objs
+
+
+def count(model: type[Model], where: str, params: list, using: str = "default") -> int:
+    qn = connections[using].ops.quote_name
+    with connections[using].cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {qn(model._meta.db_table)} WHERE {where}", params)
+        return cur.fetchone()[0]
+
+
+def update_where(model: type[Model], values: dict, where: str, params: list, using: str = "default") -> int:
+    """UPDATE the rows matching `where` to `values` ({field name: value}), each value prepared by its
+    field as `QuerySet.update()` prepares it. Returns the number of rows."""
+    conn = connections[using]
+    qn = conn.ops.quote_name
+    fields = [model._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    prepared = [f.get_db_prep_save(value, conn) for f, value in zip(fields, values.values(), strict=True)]
+    with conn.cursor() as cur:
+        cur.execute(f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {where}", [*prepared, *params])
+        return cur.rowcount
