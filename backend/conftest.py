@@ -32,11 +32,13 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    from apps.insurers.directory import companies
     from apps.system.parameters import params
     from apps.units.geo import jurisdictions
 
     params.invalidate()
     jurisdictions.invalidate()
+    companies.invalidate()
     yield
     cache.clear()
 

@@ -264,17 +264,14 @@ SUBMIT_FIELDS = ("unit", "inside_jurisdiction", "status", "submitted_at", "idemp
 
 
 def _parties_with_insurers(case: Case) -> list[Party]:
-    from apps.insurers.models import InsuranceCompany
+    from apps.insurers.directory import companies
 
     parties = fastsql.select(Party, "case_id = %s ORDER BY \"index\"", [case.pk])
-    ids = sorted({p.insurer_id for p in parties if p.insurer_id})
-    if ids:
-        companies = {c.pk: c for c in fastsql.select(InsuranceCompany, f"id IN ({', '.join(['%s'] * len(ids))})", ids)}
-        for party in parties:
-            if party.insurer_id:
-                party.insurer = companies[party.insurer_id]
     for party in parties:
         party.case = case
+        company = companies.get(party.insurer_id) if party.insurer_id else None
+        if company is not None:
+            party.insurer = company
     return parties
 
 

@@ -226,15 +226,12 @@ def _not_a_dict(data) -> _Invalid:
 
 
 class _ActiveInsurers:
-    """The active companies by code, read with one query on first use (DraftInput caches them in its context)."""
-
-    def __init__(self) -> None:
-        self._by_code: dict | None = None
+    """The active companies by code, from the process's insurer directory (no query per draft)."""
 
     def get(self, code: str) -> InsuranceCompany | None:
-        if self._by_code is None:
-            self._by_code = {c.code: c for c in InsuranceCompany.objects.filter(is_active=True)}
-        return self._by_code.get(code)
+        from apps.insurers.directory import companies
+
+        return companies.active(code)
 
 
 def _char(value, max_length: int, *, allow_blank: bool = True, allow_null: bool = False) -> str | None:

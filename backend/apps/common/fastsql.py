@@ -46,8 +46,13 @@ def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple
     model = type(objs[0])
     conn = connections[using]
     fields = _insert_fields(model)
+    if upsert is not None:
+        upsert = (tuple(upsert[0]), tuple(upsert[1]))
     params = []
     for obj in objs:
+        # As save() does: a parent saved after the child was built gives the child its id, and an
+        # unsaved parent is refused instead of writing NULL.
+        obj._prepare_related_fields_for_save("insert")
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
     with conn.cursor() as cur:
         cur.execute(_insert_sql(model, len(objs), using, upsert), params)
@@ -88,7 +93,8 @@ def _select_plan(model: type[Model], where: str, using: str, lock: bool) -> tupl
     for i, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
         for convert in conn.ops.get_db_converters(col):
-            converters.append((i, convert.__func__, True, col))
+            unbound = getattr(convert, "__func__", None)
+            converters.append((i, unbound, True, col) if unbound else (i, convert, False, col))
         for convert in col.get_db_converters(conn):
             converters.append((i, convert, False, col))
     return sql, tuple(f.attname for f in fields), converters

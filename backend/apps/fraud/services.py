@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.alerts.services import publish_case_alert
 from apps.cases.models import Party
+from apps.common import fastsql
 from apps.common.exceptions import ApiError
 from apps.stats.services import record_fact
 from apps.system.audit import audit
@@ -71,7 +72,7 @@ def check_submission(case, parties: list[Party], media: list) -> FraudCheck:
         for signal in signals.compute(case, parties, media, rows)
     ]
     if raised or warnings:
-        FraudWarning.objects.bulk_create(warnings + raised)
+        fastsql.insert(warnings + raised)
     case.has_fraud_warning = bool(warnings or raised)
     return FraudCheck(warnings + raised, _alert(case, warnings, raised))
 

@@ -353,16 +353,14 @@ def test_the_drf_quirks_are_kept():
     assert list(exc.value.detail["parties"]) == [1]  # keyed by the int index
 
 
-def test_same_queries_one_for_all_insurers():
+def test_insurers_come_from_the_directory_without_a_query_per_draft():
     payload = base()
     payload["parties"].append({"insurer": "cpic"})
-    drf(payload)  # warms the parameter cache (max_accident_age_days) for both
-    with CaptureQueriesContext(connection) as mine:
-        parse_draft(payload)
-    with CaptureQueriesContext(connection) as reference:
-        drf(payload)
-    assert [q["sql"] for q in mine.captured_queries] == [q["sql"] for q in reference.captured_queries]
-    assert sum("insurers_insurancecompany" in q["sql"] for q in mine.captured_queries) == 1
+    parse_draft(payload)  # loads the directory and warms the parameter cache (max_accident_age_days)
+    with CaptureQueriesContext(connection) as later:
+        values = parse_draft(payload)
+    assert later.captured_queries == []
+    assert values["parties"][-1]["insurer"].code == "cpic"
 
 
 def test_the_api_answers_with_the_reference_errors(owner_client):
