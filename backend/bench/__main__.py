@@ -173,6 +173,13 @@ def rate(result: dict, key: str) -> float:
     return round(n / result["elapsed"], 1) if result["elapsed"] else 0.0
 
 
+def combine(runs: list[dict]) -> dict:
+    """Rounds of one operation as one result: latencies and errors pooled, elapsed times added."""
+    merged = loadgen.merge(runs)
+    merged["elapsed"] = sum(r["elapsed"] for r in runs)
+    return merged
+
+
 def make_photos(directory: Path) -> list[str]:
     """Three distinct JPEGs of about 1 MB each (camera-sized, noisy so they do not compress away)."""
     from PIL import Image
@@ -378,23 +385,37 @@ def main() -> int:  # noqa: C901 - one linear script
             figure("City-wide 12-month statistics by county (1 client)", s, "< 300 ms (p99)", s.get("p99", 1e9) < 300,
                    key="p99")
 
+        # The bare endpoint and the submission are measured in alternating rounds: this 2-core
+        # machine is shared, and its speed drifts within a minute; a bare phase followed by a
+        # submission phase would put that drift into the ratio.
+        rounds = 4
+        bare_runs, sub_runs = [], []
         if "bare" in phases or "submit" in phases:
-            log(f"bare Django JSON endpoint, 20 clients, {duration:.0f}s")
             loadgen.load("closed", {**base, "op": "bare", "duration": 2}, args.clients, 20)
-            bare = loadgen.load("closed", {**base, "op": "bare", "duration": duration}, args.clients, 20)
+        if "submit" in phases:
+            loadgen.load("closed", {**base, "op": "submit", "tokens": owner_tokens[:20], "duration": 2}, args.clients, 20)
+        if "bare" in phases or "submit" in phases:
+            log(f"bare Django JSON endpoint{' and owner submission draft + submit' if 'submit' in phases else ''}, "
+                f"20 clients, {rounds} alternating rounds of {duration / rounds:.0f}s each")
+            for _ in range(rounds):
+                bare_runs.append(loadgen.load("closed", {**base, "op": "bare", "duration": duration / rounds},
+                                              args.clients, 20))
+                if "submit" in phases:
+                    sub_runs.append(loadgen.load("closed", {**base, "op": "submit", "tokens": owner_tokens[:20],
+                                                            "duration": duration / rounds}, args.clients, 20))
+            bare = combine(bare_runs)
             bare_rps = rate(bare, "request")
-            results["phases"]["bare"] = {**summary(bare["lat"].get("request", [])), "rps": bare_rps, "errors": bare["errors"]}
+            results["phases"]["bare"] = {**summary(bare["lat"].get("request", [])), "rps": bare_rps, "errors": bare["errors"],
+                                         "rounds_rps": [rate(r, "request") for r in bare_runs]}
             figure("Bare Django JSON endpoint (20 clients)", results["phases"]["bare"], "-", None, key="p99",
                    note=f"{bare_rps} req/s")
         if "submit" in phases:
-            log(f"owner submission draft + submit, 20 clients, {duration:.0f}s")
-            loadgen.load("closed", {**base, "op": "submit", "tokens": owner_tokens[:20], "duration": 2}, args.clients, 20)
-            sub = loadgen.load("closed", {**base, "op": "submit", "tokens": owner_tokens[:20], "duration": duration},
-                               args.clients, 20)
+            sub = combine(sub_runs)
             flows = rate(sub, "flow")
             req_rps = round(flows * 2, 1)
             s = {"flow": summary(sub["lat"].get("flow", [])), "draft": summary(sub["lat"].get("draft", [])),
                  "submit": summary(sub["lat"].get("submit", [])), "flows_per_s": flows, "requests_per_s": req_rps,
+                 "rounds_requests_per_s": [round(rate(r, "flow") * 2, 1) for r in sub_runs],
                  "errors": sub["errors"], "samples": sub["samples"]}
             results["phases"]["submission"] = s
             figure("Owner submission, draft + submit (20 clients)", s["flow"], "p99 < 150 ms",
@@ -403,9 +424,12 @@ def main() -> int:  # noqa: C901 - one linear script
             figure("  submit request alone (info)", s["submit"], "-", None, key="p99")
             if "bare" in phases:
                 ratio = round(req_rps / bare_rps, 3) if bare_rps else 0
+                per_round = [round(b and sr / b, 3) for b, sr in zip(results["phases"]["bare"]["rounds_rps"],
+                                                                      s["rounds_requests_per_s"], strict=True)]
                 figure("Submission throughput / bare endpoint (HTTP requests/s)", ratio, ">= 0.40", ratio >= 0.40, unit="ratio",
-                       note=f"{req_rps} vs {bare_rps} req/s; {flows} submissions/s")
+                       note=f"{req_rps} vs {bare_rps} req/s; {flows} submissions/s; rounds {per_round}")
                 results["phases"]["submission"]["ratio_requests"] = ratio
+                results["phases"]["submission"]["ratio_rounds"] = per_round
                 results["phases"]["submission"]["ratio_flows"] = round(flows / bare_rps, 3) if bare_rps else 0
 
         if "photos" in phases:
