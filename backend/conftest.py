@@ -35,10 +35,12 @@ def _clear_cache():
     from apps.insurers.directory import companies
     from apps.system.parameters import params
     from apps.units.geo import jurisdictions
+    from apps.wechat.authentication import forget_verified_tokens
 
     params.invalidate()
     jurisdictions.invalidate()
     companies.invalidate()
+    forget_verified_tokens()
     yield
     cache.clear()
 

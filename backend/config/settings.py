@@ -107,8 +107,6 @@ if DATABASE_URL:
         }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", False):
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DB_PREPARE_THRESHOLD"):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(os.environ["DB_PREPARE_THRESHOLD"])
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

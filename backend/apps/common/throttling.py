@@ -1,5 +1,23 @@
+"""Request rate limits: a sliding-window counter per scope and client in the shared cache.
+
+Each request costs one cache round trip: the current window's counter is incremented and the
+previous window's read in one Redis pipeline, and the rate is estimated as
+`previous × (share of the previous window still inside the last period) + current`. This replaces
+DRF's `SimpleRateThrottle`, which keeps a list of every request time in the window and reads and
+writes that whole list (two round trips and a pickle of up to `rate` floats) on every request.
+The estimate assumes the previous window's requests were evenly spread, which is what rate
+limiting needs; exactly `rate` requests in a row pass and the next one is refused.
+"""
+
+import time
+
 from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from django.core.cache import cache, caches
+from rest_framework.throttling import BaseThrottle
+
+from apps.common.redis_cache import SharedPoolRedisCache
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _rate(scope: str) -> str | None:
@@ -7,24 +25,68 @@ def _rate(scope: str) -> str | None:
     return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope)
 
 
-class _SettingsRate:
-    """Rate read from settings at request time; a cache outage lets requests through."""
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"30/min" -> (30, 60): DRF's rate format, the period's first letter counts."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0]]
 
-    def get_rate(self):
-        return _rate(self.scope)
 
-    def allow_request(self, request, view):
+def _counts(key: str, window: int, ttl: int) -> tuple[int, int]:
+    """Increment this window's counter and read the previous one's: (current, previous)."""
+    current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
+    backend = caches["default"]
+    if isinstance(backend, SharedPoolRedisCache):
+        current_key, previous_key = backend.make_and_validate_key(current_key), backend.make_and_validate_key(previous_key)
+        pipe = backend._cache.get_client(current_key, write=True).pipeline(transaction=False)
+        pipe.incr(current_key)
+        pipe.expire(current_key, ttl)
+        pipe.get(previous_key)
+        current, _, previous = pipe.execute()
+        return int(current), int(previous or 0)
+    cache.add(current_key, 0, ttl)
+    return cache.incr(current_key), int(cache.get(previous_key) or 0)
+
+
+def _undo(key: str, window: int) -> None:
+    cache.decr(f"{key}:{window}")
+
+
+class WindowThrottle(BaseThrottle):
+    """The rate of `scope` from settings, per client identity (`get_ident`, overridden below)."""
+
+    scope = ""
+
+    def get_cache_key(self, request, view) -> str | None:
+        return f"throttle:{self.scope}:{self.get_ident(request)}"
+
+    def allow_request(self, request, view) -> bool:
+        rate = _rate(self.scope)
+        key = self.get_cache_key(request, view) if rate else None
+        if key is None:
+            return True
+        limit, period = parse_rate(rate)
+        now = time.time()
+        window, into = int(now // period), (now % period) / period
         try:
-            return super().allow_request(request, view)
+            current, previous = _counts(key, window, 2 * period)
         except Exception:  # a cache outage must not take submissions down with it
             return True
+        if previous * (1 - into) + current <= limit:
+            return True
+        # Refused requests do not count, as with DRF's throttles.
+        try:
+            _undo(key, window)
+        except Exception:
+            pass
+        self._wait = period * (1 - into)  # at the latest, the next window starts afresh
+        return False
+
+    def wait(self) -> float | None:
+        return max(1.0, getattr(self, "_wait", 1.0))
 
 
-class ScopedIPThrottle(_SettingsRate, AnonRateThrottle):
+class ScopedIPThrottle(WindowThrottle):
     """Throttle by client address whatever the authentication; the scope picks the rate."""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class LoginThrottle(ScopedIPThrottle):
@@ -43,10 +105,12 @@ class PublicThrottle(ScopedIPThrottle):
     scope = "public"
 
 
-class UserScopedThrottle(_SettingsRate, SimpleRateThrottle):
-    def get_cache_key(self, request, view):
+class UserScopedThrottle(WindowThrottle):
+    """Throttle by account (owner or staff) where there is one, else by address."""
+
+    def get_cache_key(self, request, view) -> str | None:
         ident = getattr(request.user, "throttle_ident", None) or self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return f"throttle:{self.scope}:{ident}"
 
 
 class UploadThrottle(UserScopedThrottle):
