@@ -41,16 +41,15 @@ def postgres_seconds() -> float:
 
 
 def measure(servers: Servers, spec: dict, clients: int, requests_per_op: int) -> dict:
-    loadgen.load("closed", {**spec, "duration": 2}, 1, clients)  # warm
+    loadgen.load("closed", {**spec, "duration": 1}, 1, clients)  # warm
     pid = servers.pids[0]
     s0, p0, t0 = cpu_seconds(pid), postgres_seconds(), time.perf_counter()
     result = loadgen.load("closed", spec, 1, clients)
     s1, p1, t1 = cpu_seconds(pid), postgres_seconds(), time.perf_counter()
     key = "flow" if spec["op"] == "submit" else "request"
     done = len(result["lat"].get(key, [])) * requests_per_op
-    per = (lambda seconds: round(seconds / done * 1000, 2)) if done else (lambda seconds: None)
-    return {"requests": done, "errors": result["errors"], "samples": result["samples"][:2],
-            "requests_per_s": round(done / (t1 - t0), 1), "server_ms": per(s1 - s0), "postgres_ms": per(p1 - p0)}
+    return {"requests": done, "errors": result["errors"], "samples": result["samples"][:2], "seconds": t1 - t0,
+            "server_s": s1 - s0, "postgres_s": p1 - p0}
 
 
 def main() -> None:
@@ -59,7 +58,8 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     ap.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/10"))
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--duration", type=float, default=8.0)
+    ap.add_argument("--duration", type=float, default=16.0, help="seconds per operation, over all rounds")
+    ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--only", default="bare,submit")
     args = ap.parse_args()
     env = django_env(f"{args.pg}/{args.db}", args.redis)
@@ -85,16 +85,36 @@ def main() -> None:
     servers = Servers(server_env, 1, Path("/tmp/kckp-bench-cpu"))
     servers.start()
     base = {"urls": servers.urls, "points": points, "plate_pool": 200000, "duration": args.duration, "tokens": tokens}
-    rows = []
+    ops = list(filter(None, args.only.split(",")))
+    totals = {op: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0, "errors": {}, "samples": []} for op in ops}
     try:
-        for op in filter(None, args.only.split(",")):
-            rows.append((op, measure(servers, {**base, "op": op}, args.clients, 2 if op == "submit" else 1)))
+        # Alternating rounds, so a drift of the machine's speed touches every operation alike.
+        for _ in range(args.rounds):
+            for op in ops:
+                r = measure(servers, {**base, "op": op, "duration": args.duration / args.rounds}, args.clients,
+                            2 if op == "submit" else 1)
+                t = totals[op]
+                t["requests"] += r["requests"]
+                t["seconds"] += r["seconds"]
+                t["server"] += r["server_s"]
+                t["postgres"] += r["postgres_s"]
+                t["errors"].update(r["errors"])
+                t["samples"] += r["samples"]
     finally:
         servers.stop()
-    print("| operation | requests | requests/s | server CPU ms/request | PostgreSQL CPU ms/request | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    rows = []
+    for op, t in totals.items():
+        n = t["requests"]
+        rows.append((op, {"requests": n, "requests_per_s": round(n / t["seconds"], 1),
+                          "server_ms": round(t["server"] / n * 1000, 2) if n else None,
+                          "postgres_ms": round(t["postgres"] / n * 1000, 2) if n else None,
+                          "errors": t["errors"], "samples": t["samples"][:2]}))
+    bare = dict(rows).get("bare", {}).get("server_ms")
+    print("| operation | requests | requests/s | server CPU ms/request | PostgreSQL CPU ms/request | (server + PostgreSQL) / bare server | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for op, r in rows:
-        print(f"| {op} | {r['requests']} | {r['requests_per_s']} | {r['server_ms']} | {r['postgres_ms']} | "
+        relative = round((r["server_ms"] + r["postgres_ms"]) / bare, 2) if bare and r["server_ms"] else ""
+        print(f"| {op} | {r['requests']} | {r['requests_per_s']} | {r['server_ms']} | {r['postgres_ms']} | {relative} | "
               f"{r['errors'] or ''} {r['samples'] or ''} |")
 
 

@@ -1,3 +1,4 @@
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
 API_PREFIX = "/api/"
@@ -13,14 +14,29 @@ CSP = (
 
 
 class SecurityHeadersMiddleware:
+    """Caching and content-security headers. Works in both modes: under ASGI a sync-only middleware
+    would move every request to a thread and back to the event loop before the view is reached."""
+
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
         tile = f" {_TILE_HOST}" if _TILE_HOST else ""
         wx = f" {settings.WECHAT_JSSDK_ORIGIN}" if getattr(settings, "WECHAT_JSSDK_ORIGIN", "") else ""
         self.csp = CSP.format(tile=tile, wx=wx)
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request):
-        response = self.get_response(request)
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return self._headers(request, self.get_response(request))
+
+    async def _acall(self, request):
+        return self._headers(request, await self.get_response(request))
+
+    def _headers(self, request, response):
         path = request.path
         if path.startswith(API_PREFIX):
             # API answers carry personal data: never cache them anywhere.
