@@ -15,7 +15,7 @@ def owner_case_detail(owner) -> QuerySet[Case]:
 
 
 def owner_case_written(case: Case, parties: list, media: list, events: list) -> Case:
-    """The case a draft creation or submission just wrote, made ready for `OwnerCaseSerializer` from
+    """The case a draft creation or submission just wrote, made ready for `owner_case_data()` from
     the objects the write holds: the shape `owner_case_detail()` gives, without reading five tables
     back. The unit comes from the in-process unit table."""
     from apps.units.geo import jurisdictions
