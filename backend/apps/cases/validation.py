@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils import html
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from apps.insurers.directory import companies
 from apps.insurers.models import InsuranceCompany
 from apps.system.parameters import params
 from apps.units.geo import COORD_SYSTEMS
@@ -104,11 +105,11 @@ class PartyInput(StrictSerializer):
         if not value:
             return None
         # One query per request for all parties: the active companies are a short list.
-        companies = self.context.get("active_insurers")
-        if companies is None:
-            companies = {c.code: c for c in InsuranceCompany.objects.filter(is_active=True)}
-            self.context["active_insurers"] = companies
-        company = companies.get(value)
+        active = self.context.get("active_insurers")
+        if active is None:
+            active = {c.code: c for c in InsuranceCompany.objects.filter(is_active=True)}
+            self.context["active_insurers"] = active
+        company = active.get(value)
         if company is None:
             raise serializers.ValidationError(INSURER_UNKNOWN)
         return company
@@ -225,15 +226,6 @@ def _not_a_dict(data) -> _Invalid:
     return _Invalid({_NON_FIELD: _own_error(message)})
 
 
-class _ActiveInsurers:
-    """The active companies by code, from the process's insurer directory (no query per draft)."""
-
-    def get(self, code: str) -> InsuranceCompany | None:
-        from apps.insurers.directory import companies
-
-        return companies.active(code)
-
-
 def _char(value, max_length: int, *, allow_blank: bool = True, allow_null: bool = False) -> str | None:
     """A sent value through serializers.CharField(max_length=..., trim_whitespace=True)."""
     if isinstance(value, str):
@@ -295,7 +287,7 @@ def _boolean(value) -> bool:
     raise _Invalid(_drf_error(serializers.BooleanField, "invalid"))
 
 
-def _checklist(value, _insurers) -> dict:
+def _checklist(value) -> dict:
     if value is None:
         raise _null()
     if not isinstance(value, dict):
@@ -315,7 +307,7 @@ def _checklist(value, _insurers) -> dict:
     return result
 
 
-def _location(value, _insurers) -> dict | None:
+def _location(value) -> dict | None:
     if value is None:
         return None
     if isinstance(value, dict) and not _LOCATION_FIELDS.issuperset(value):
@@ -361,7 +353,7 @@ def _location(value, _insurers) -> dict | None:
     return result
 
 
-def _occurred_at(value, _insurers) -> datetime | None:
+def _occurred_at(value) -> datetime | None:
     text = _char(value, 40, allow_blank=False, allow_null=True)
     if text is None:
         return None
@@ -373,14 +365,14 @@ def _occurred_at(value, _insurers) -> datetime | None:
     return check_occurred_at(parsed, _rejected)
 
 
-def _plate(value, _insurers) -> str:
+def _plate(value) -> str:
     plate = _char(value, 16)
     if plate and not is_valid_plate(plate):
         raise _rejected(PLATE_INVALID)
     return normalize_plate(plate)
 
 
-def _vehicle_type(value, _insurers) -> str:
+def _vehicle_type(value) -> str:
     if value is None:
         raise _null()
     if value == "":
@@ -391,32 +383,32 @@ def _vehicle_type(value, _insurers) -> str:
     return choice
 
 
-def _insurer(value, insurers: _ActiveInsurers) -> InsuranceCompany | None:
+def _insurer(value) -> InsuranceCompany | None:
     code = _char(value, 30, allow_null=True)
     if not code:
         return None
-    company = insurers.get(code)
+    company = companies.active(code)  # the process's insurer directory: no query per draft
     if company is None:
         raise _rejected(INSURER_UNKNOWN)
     return company
 
 
-def _phone(value, _insurers) -> str:
+def _phone(value) -> str:
     phone = _char(value, 20)
     if phone and not is_valid_phone(phone):
         raise _rejected(PHONE_INVALID)
     return normalize_phone(phone)
 
 
-def _insurer_name(value, _insurers) -> str:
+def _insurer_name(value) -> str:
     return _char(value, 60)
 
 
-def _driver_name(value, _insurers) -> str:
+def _driver_name(value) -> str:
     return _char(value, 30)
 
 
-def _index(value, _insurers) -> int:
+def _index(value) -> int:
     """serializers.IntegerField(min_value=0)."""
     if value is None:
         raise _null()
@@ -443,17 +435,17 @@ _PARTY_CHECKS = (
 )
 
 
-def _party(value, insurers: _ActiveInsurers) -> dict:
+def _party(value) -> dict:
     if value is None:
         raise _null()
     if isinstance(value, dict) and not _PARTY_FIELDS.issuperset(value):
         raise _unknown_keys(value, _PARTY_FIELDS)
     if not isinstance(value, Mapping):
         raise _not_a_dict(value)
-    return _fields(value, _PARTY_CHECKS, insurers)
+    return _fields(value, _PARTY_CHECKS)
 
 
-def _parties(value, insurers: _ActiveInsurers) -> list[dict]:
+def _parties(value) -> list[dict]:
     if value is None:
         raise _null()
     if not isinstance(value, list):
@@ -465,7 +457,7 @@ def _parties(value, insurers: _ActiveInsurers) -> list[dict]:
     result, errors = [], {}
     for index, item in enumerate(value):
         try:
-            result.append(_party(item, insurers))
+            result.append(_party(item))
         except _Invalid as exc:
             errors[index] = exc.detail
     if errors:
@@ -481,7 +473,7 @@ _DRAFT_CHECKS = (
 )
 
 
-def _fields(data: Mapping, checks, insurers: _ActiveInsurers) -> dict:
+def _fields(data: Mapping, checks) -> dict:
     """Every sent field through its check; keys not sent stay absent. All fields' errors are reported."""
     result, errors = {}, {}
     for name, check in checks:
@@ -489,7 +481,7 @@ def _fields(data: Mapping, checks, insurers: _ActiveInsurers) -> dict:
         if raw is _MISSING:
             continue
         try:
-            result[name] = check(raw, insurers)
+            result[name] = check(raw)
         except _Invalid as exc:
             errors[name] = exc.detail
     if errors:
@@ -513,6 +505,6 @@ def parse_draft(data) -> dict:
             raise _unknown_keys(data, _DRAFT_FIELDS)
         if not isinstance(data, Mapping):
             raise _not_a_dict(data)
-        return _fields(data, _DRAFT_CHECKS, _ActiveInsurers())
+        return _fields(data, _DRAFT_CHECKS)
     except _Invalid as exc:
         raise serializers.ValidationError(exc.detail) from None
