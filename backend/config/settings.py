@@ -94,6 +94,10 @@ TEMPLATES = [
     }
 ]
 
+# HTTP requests run on a fixed pool of threads per server process (apps.common.asgi); requests
+# beyond it wait in the event loop. Keep DB_POOL_MAX at least this large.
+ASGI_THREADS = int(os.environ.get("ASGI_THREADS", "8"))
+
 # Database: SQLite by default; DATABASE_URL (postgres://...) for PostgreSQL. Under ASGI persistent
 # connections are not reused across threads, so production uses psycopg's pool instead.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

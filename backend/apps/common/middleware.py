@@ -14,8 +14,8 @@ CSP = (
 
 
 class SecurityHeadersMiddleware:
-    """Caching and content-security headers. Works in both modes: under ASGI a sync-only middleware
-    would move every request to a thread and back to the event loop before the view is reached."""
+    """Caching and content-security headers. Works in both modes: the server's pooled handler
+    (apps.common.asgi) runs the synchronous chain, Django's own ASGI handler the asynchronous one."""
 
     sync_capable = True
     async_capable = True

@@ -30,3 +30,15 @@ def test_django_own_backend_builds_a_pool_per_cache_object():
     first = RedisCache("redis://127.0.0.1:6379/13", PARAMS)
     second = RedisCache("redis://127.0.0.1:6379/13", PARAMS)
     assert first._cache._get_connection_pool(write=True) is not second._cache._get_connection_pool(write=True)
+
+
+def test_cache_objects_share_one_client_that_talks_to_redis():
+    first = SharedPoolRedisCache("redis://127.0.0.1:6379/13", PARAMS)
+    second = SharedPoolRedisCache("redis://127.0.0.1:6379/13", PARAMS)
+    client = first._cache.get_client(write=True)
+    assert second._cache.get_client(write=True) is client
+    assert client.connection_pool is first._cache._get_connection_pool(write=True)
+    first.set("shared-client-check", "写入", 5)
+    assert second.get("shared-client-check") == "写入"
+    other = SharedPoolRedisCache("redis://127.0.0.1:6379/12", PARAMS)
+    assert other._cache.get_client(write=True) is not client
