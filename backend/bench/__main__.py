@@ -233,6 +233,8 @@ def main() -> int:  # noqa: C901 - one linear script
     ap.add_argument("--officers", type=int, default=500)
     ap.add_argument("--only", default="", help="comma list of phases: locate,fraud,list,stats,bare,submit,photos,video,alerts")
     ap.add_argument("--out", default=str(REPO / "artifacts" / "bench" / "results.json"))
+    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting for the server processes, over the benchmark's own (repeatable)")
     args = ap.parse_args()
 
     smoke = args.scale < 0.05
@@ -344,6 +346,8 @@ def main() -> int:  # noqa: C901 - one linear script
     server_env = {**env, "DB_POOL": "1", "DB_POOL_MIN": "4", "DB_POOL_MAX": "10", "THROTTLE_SUBMIT": big,
                   "THROTTLE_UPLOAD": big, "THROTTLE_PUBLIC": big, "THROTTLE_LOGIN": big, "THROTTLE_TRACK": big,
                   "THROTTLE_OWNER_SESSION": big, "THROTTLE_INSURER": big}
+    server_env.update(item.split("=", 1) for item in args.server_env)
+    results["server_env"] = args.server_env
     servers = Servers(server_env, args.servers, out_dir / "logs")
     log(f"starting {args.servers} uvicorn processes")
     servers.start()

@@ -21,7 +21,8 @@ from apps.cases.selectors import (
     owner_case_written,
     owner_cases,
     staff_case_detail,
-    staff_case_list,
+    staff_case_rows,
+    with_plates_and_warnings,
 )
 from apps.common.exceptions import ApiError, Conflict
 from apps.common.pagination import CaseCursorPagination
@@ -45,6 +46,7 @@ from .serializers import (
     TrackSerializer,
     media_data,
     owner_case_data,
+    staff_case_list_data,
 )
 
 DRAFT_EXAMPLE = OpenApiExample(
@@ -244,7 +246,7 @@ class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
 
     def get_queryset(self):
         if self.action == "list":
-            return staff_case_list(self.request.user)
+            return staff_case_rows(self.request.user)
         return staff_case_detail(self.request.user)
 
     @property
@@ -261,7 +263,8 @@ class StaffCaseViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
     @extend_schema(summary="案件列表（按本单位及下级单位范围）", parameters=[
         OpenApiParameter("ordering", str, enum=["-submitted_at", "submitted_at"])])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(staff_case_list_data(with_plates_and_warnings(rows)))
 
     @extend_schema(summary="案件详情", responses=StaffCaseSerializer)
     def retrieve(self, request, *args, **kwargs):
