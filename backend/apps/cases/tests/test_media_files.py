@@ -1,0 +1,55 @@
+"""The photo check works on the decoded image in place: the size, the perceptual hash and the
+thumbnail must be those of the upright photo whatever its orientation tag and colour mode."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageOps
+
+from apps.cases.media_files import THUMB_SIZE, average_hash, check_image
+
+MB = 1024 * 1024
+
+
+def photo(mode: str, fmt: str, orientation: int | None) -> bytes:
+    # Left half dark, right half light: which way up the photo is shows in the hash and the thumbnail.
+    image = Image.new("RGB", (1200, 900), (30, 30, 30))
+    image.paste((230, 230, 230), (600, 0, 1200, 900))
+    image = Image.blend(image, Image.effect_noise((1200, 900), 20).convert("RGB"), 0.2).convert(mode)
+    buffer = io.BytesIO()
+    extra = {}
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        extra["exif"] = exif.tobytes()
+    image.save(buffer, fmt, **extra)
+    return buffer.getvalue()
+
+
+def upright_reference(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return ImageOps.exif_transpose(image)
+
+
+@pytest.mark.parametrize(("mode", "fmt", "orientation"), [
+    ("RGB", "JPEG", None), ("RGB", "JPEG", 6), ("RGB", "JPEG", 3), ("L", "JPEG", 8), ("RGBA", "PNG", None),
+    ("P", "PNG", None),
+])
+def test_size_hash_and_thumbnail_are_those_of_the_upright_photo(mode, fmt, orientation):
+    data = photo(mode, fmt, orientation)
+    checked = check_image(SimpleUploadedFile("p", data), 20 * MB)
+    reference = upright_reference(data)
+    assert (checked.width, checked.height) == reference.size
+    assert checked.phash == average_hash(reference)
+    with Image.open(io.BytesIO(checked.thumbnail)) as thumb:
+        assert thumb.format == "JPEG" and thumb.mode == "RGB"
+        assert max(thumb.size) == max(THUMB_SIZE)
+        assert (thumb.width > thumb.height) == (reference.width > reference.height)
+        # The dark half is where the upright photo has it.
+        left = thumb.crop((0, 0, thumb.width // 4, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
+        right = thumb.crop((3 * thumb.width // 4, 0, thumb.width, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
+        ref = reference.convert("L")
+        ref_left = ref.crop((0, 0, ref.width // 4, ref.height)).resize((1, 1)).getpixel((0, 0))
+        assert (left < right) == (ref_left < 128)
