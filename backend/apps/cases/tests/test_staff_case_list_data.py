@@ -66,5 +66,11 @@ def test_pages_and_filters_keep_the_serializers_json(demo, owner_client, staff):
     by_plate = admin.get("/api/v1/cases", {"plate": "桂l 20003"}).json()["results"]
     assert [row["id"] for row in by_plate] == [made[3]["id"]]
     assert by_plate == [row for row in expected if row["id"] == made[3]["id"]]
+    # Without a filter parameter the filter form is skipped; an unknown parameter changes nothing and
+    # a bad filter value is still refused.
+    assert admin.get("/api/v1/cases", {"foo": "1"}).json()["results"] == expected
+    refused = admin.get("/api/v1/cases", {"status": "bogus"})
+    assert refused.status_code == 400
+    assert [row["id"] for row in admin.get("/api/v1/cases", {"status": "accepted"}).json()["results"]] == []
     # A county officer sees only his county's cases, the same rows as the serializer's.
     assert staff("pingguo_officer").get("/api/v1/cases").json()["results"] == serializer_page("pingguo_officer")
