@@ -109,6 +109,10 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
             "timeout": 10,
         }
+        # With the pool, Django turns this into psycopg's `check`: a connection is tried (an empty
+        # statement) before it is lent, so one the server dropped (a PostgreSQL restart, a failover)
+        # is replaced instead of failing a request.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", False):
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:

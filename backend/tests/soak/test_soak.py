@@ -284,10 +284,7 @@ def test_redis_down_submissions_succeed_and_alerts_resync(soak_server):
 # ---------------------------------------------------------------- PostgreSQL connections dropped
 
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="only with DATABASE_URL (PostgreSQL)")
-@pytest.mark.parametrize("pool", [False, pytest.param(True, marks=pytest.mark.xfail(
-    reason="known: with DB_POOL=1 (production) the first ~3 requests after pg_terminate_backend answer 500 "
-           "before the pool replaces its dead connections; reported, not yet fixed", strict=False))],
-    ids=["no-pool", "psycopg-pool"])
+@pytest.mark.parametrize("pool", [False, True], ids=["no-pool", "psycopg-pool"])
 def test_database_connections_dropped_then_requests_recover(soak_server, pool):
     tmp = Path(tempfile.mkdtemp(prefix="kckp-soak-pg-"))
     server = Server(tmp, soak_server.db, os.environ.get("REDIS_URL"), {"DB_POOL": "1" if pool else "0"})
@@ -301,6 +298,9 @@ def test_database_connections_dropped_then_requests_recover(soak_server, pool):
         print(f"\npool={pool}: terminated {terminated} connections; next answers {statuses}")
         assert statuses[2:] == [200] * 18, statuses  # at most the first two may fail
         assert all(s in (200, 503) for s in statuses), "a dropped connection is never a 500"
+        if pool:
+            # The pool tries each connection before lending it: a dropped one never reaches a request.
+            assert statuses == [200] * 20, statuses
         owner, draft = _new_draft(server.url, 950 + int(pool))
         assert owner.post(f"/owner/cases/{draft['id']}/submit", headers={"Idempotency-Key": f"pg-{pool}"}).status_code in (200, 201)
     finally:
