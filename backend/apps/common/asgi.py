@@ -43,7 +43,6 @@ class PooledASGIHandler(ASGIHandler):
     def __init__(self, threads: int) -> None:
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)
-        self.threads = threads
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
         self._serve = sync_to_async(self._serve_sync, thread_sensitive=False, executor=self.pool)
 

@@ -1,4 +1,3 @@
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
 API_PREFIX = "/api/"
@@ -14,27 +13,17 @@ CSP = (
 
 
 class SecurityHeadersMiddleware:
-    """Caching and content-security headers. Works in both modes: the server's pooled handler
-    (apps.common.asgi) runs the synchronous chain, Django's own ASGI handler the asynchronous one."""
-
-    sync_capable = True
-    async_capable = True
+    """Caching and content-security headers. Synchronous: the server's pooled handler
+    (apps.common.asgi) runs the whole middleware chain on a request thread."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         tile = f" {_TILE_HOST}" if _TILE_HOST else ""
         wx = f" {settings.WECHAT_JSSDK_ORIGIN}" if getattr(settings, "WECHAT_JSSDK_ORIGIN", "") else ""
         self.csp = CSP.format(tile=tile, wx=wx)
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
 
     def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
         return self._headers(request, self.get_response(request))
-
-    async def _acall(self, request):
-        return self._headers(request, await self.get_response(request))
 
     def _headers(self, request, response):
         path = request.path

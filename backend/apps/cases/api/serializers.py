@@ -206,8 +206,8 @@ def staff_case_list_data(rows: list[dict]) -> list[dict]:
     return [{
         "id": row["id"], "receipt_no": row["receipt_no"], "status": row["status"],
         "status_label": str(labels.get(row["status"], row["status"])),
-        "unit": {"id": row["unit_id"], "name": row["unit__name"], "adcode": row["unit__adcode"],
-                 "phone": row["unit__phone"]} if row["unit_id"] is not None else None,
+        "unit": unit_summary(SimpleNamespace(pk=row["unit_id"], name=row["unit__name"], adcode=row["unit__adcode"],
+                                             phone=row["unit__phone"])) if row["unit_id"] is not None else None,
         "inside_jurisdiction": row["inside_jurisdiction"], "occurred_at": when(row["occurred_at"]),
         "submitted_at": when(row["submitted_at"]), "decided_at": when(row["decided_at"]), "address": row["address"],
         "plates": row["plates"], "has_fraud_warning": row["has_fraud_warning"],
