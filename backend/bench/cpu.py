@@ -61,6 +61,8 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=16.0, help="seconds per operation, over all rounds")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--only", default="bare,submit")
+    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting for the server process over the defaults below, repeatable")
     args = ap.parse_args()
     env = django_env(f"{args.pg}/{args.db}", args.redis)
     os.environ.update(env)
@@ -79,6 +81,7 @@ def main() -> None:
     big = "1000000/min"
     server_env = {**env, "DB_POOL": "1", "DB_POOL_MIN": "4", "DB_POOL_MAX": "10", "THROTTLE_SUBMIT": big,
                   "THROTTLE_UPLOAD": big, "THROTTLE_PUBLIC": big, "THROTTLE_OWNER_SESSION": big}
+    server_env.update(item.split("=", 1) for item in args.server_env)
     from django.db import connection
 
     connection.close()

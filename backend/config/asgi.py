@@ -9,7 +9,7 @@ from django.conf import settings  # noqa: E402
 
 from apps.common.asgi import PooledASGIHandler  # noqa: E402
 
-django_asgi = PooledASGIHandler(settings.ASGI_THREADS)
+django_asgi = PooledASGIHandler(settings.ASGI_THREADS, settings.ASGI_STREAM_THREADS)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

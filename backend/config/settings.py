@@ -94,9 +94,11 @@ TEMPLATES = [
     }
 ]
 
-# HTTP requests run on a fixed pool of threads per server process (apps.common.asgi); requests
-# beyond it wait in the event loop. Keep DB_POOL_MAX at least this large.
-ASGI_THREADS = int(os.environ.get("ASGI_THREADS", "8"))
+# HTTP requests run on a fixed pool of threads per server process (apps.common.asgi): at most
+# ASGI_THREADS at once, further requests wait in the event loop; ASGI_STREAM_THREADS more threads send
+# streaming responses (files, exports) to slow clients. Keep DB_POOL_MAX above ASGI_THREADS.
+ASGI_THREADS = int(os.environ.get("ASGI_THREADS", "3"))
+ASGI_STREAM_THREADS = int(os.environ.get("ASGI_STREAM_THREADS", "8"))
 
 # Database: SQLite by default; DATABASE_URL (postgres://...) for PostgreSQL. Under ASGI persistent
 # connections are not reused across threads, so production uses psycopg's pool instead.

@@ -1,6 +1,7 @@
 """HTTP through the real ASGI application: every request runs whole on one thread of a fixed pool."""
 
 import asyncio
+import io
 import json
 import threading
 
@@ -8,6 +9,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.core import signals
+from django.db import connections
+from django.http import FileResponse, JsonResponse, StreamingHttpResponse
+from django.urls import path
 from rest_framework.test import APIClient
 
 from apps.common.asgi import PooledASGIHandler
@@ -74,17 +78,24 @@ async def test_oversized_json_is_a_chinese_413_not_a_crash(demo):
 
 async def test_start_view_and_finish_of_a_request_share_one_pool_thread(demo):
     """The response's close (request_finished, which gives the database connection back) must run on
-    the thread whose connection the view used; and no more threads than the pool holds serve."""
-    handler = PooledASGIHandler(3)
+    the thread whose connection the view used; and no more requests than the handler allows run at once."""
+    handler = PooledASGIHandler(3, 2)
     seen: dict[str, list[int]] = {"started": [], "finished": []}
     names: set[str] = set()
+    lock = threading.Lock()
+    running = {"now": 0, "most": 0}
 
     def started(**kwargs):
-        seen["started"].append(threading.get_ident())
-        names.add(threading.current_thread().name)
+        with lock:
+            seen["started"].append(threading.get_ident())
+            names.add(threading.current_thread().name)
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
 
     def finished(**kwargs):
-        seen["finished"].append(threading.get_ident())
+        with lock:
+            seen["finished"].append(threading.get_ident())
+            running["now"] -= 1
 
     signals.request_started.connect(started)
     signals.request_finished.connect(finished)
@@ -92,6 +103,7 @@ async def test_start_view_and_finish_of_a_request_share_one_pool_thread(demo):
         token = await owner_token(handler)
         seen["started"].clear()
         seen["finished"].clear()
+        running["most"] = 0
         responses = await asyncio.gather(*(call(handler, "GET", "/api/v1/owner/cases", token=token) for _ in range(12)))
     finally:
         signals.request_started.disconnect(started)
@@ -100,8 +112,83 @@ async def test_start_view_and_finish_of_a_request_share_one_pool_thread(demo):
     assert [r["status"] for r in responses] == [200] * 12
     assert len(seen["started"]) == len(seen["finished"]) == 12
     assert sorted(seen["started"]) == sorted(seen["finished"])
-    assert len(set(seen["started"])) <= 3
+    assert 1 <= running["most"] <= 3
+    assert len(set(seen["started"])) <= 5
     assert all(name.startswith("http") for name in names)
+
+
+# A URL configuration of its own for the two tests below.
+release_stream = threading.Event()
+file_reads: list[bool] = []
+
+
+def slow_stream(request):
+    def parts():
+        yield b"first,"
+        # The client is slow: the rest comes only when the test says so.
+        assert release_stream.wait(10)
+        yield b"last"
+
+    return StreamingHttpResponse(parts(), content_type="text/plain")
+
+
+def quick(request):
+    return JsonResponse({"ok": True})
+
+
+class WatchedFile(io.BytesIO):
+    """Records, on each read, whether the reading thread still holds a database connection."""
+
+    def read(self, size=-1):
+        file_reads.append(connections["default"].connection is not None)
+        return super().read(size)
+
+
+def file_after_query(request):
+    Parameter.objects.exists()  # the view uses the database, as the media view does
+    return FileResponse(WatchedFile(b"x" * 100_000), content_type="application/octet-stream")
+
+
+urlpatterns = [path("slow-stream", slow_stream), path("quick", quick), path("file", file_after_query)]
+
+
+async def test_a_response_streaming_to_a_slow_client_leaves_its_place_to_other_requests(settings):
+    settings.ROOT_URLCONF = __name__
+    release_stream.clear()
+    handler = PooledASGIHandler(1, 1)
+    try:
+        stream = HttpCommunicator(handler, "GET", "/slow-stream", headers=HOST)
+        await stream.send_input({"type": "http.request", "body": b""})
+        start = await stream.receive_output(5)
+        assert start["type"] == "http.response.start" and start["status"] == 200
+        assert (await stream.receive_output(5))["body"] == b"first,"
+        # The only place is free again while the stream waits for its client.
+        answer = await call(handler, "GET", "/quick")
+        assert answer["status"] == 200 and json.loads(answer["body"]) == {"ok": True}
+        release_stream.set()
+        rest = b""
+        while True:
+            message = await stream.receive_output(5)
+            rest += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        assert rest == b"last"
+    finally:
+        release_stream.set()
+        handler.pool.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_file_response_gives_its_database_connection_back_before_sending(settings):
+    settings.ROOT_URLCONF = __name__
+    file_reads.clear()
+    handler = PooledASGIHandler(1, 1)
+    try:
+        response = await call(handler, "GET", "/file")
+    finally:
+        handler.pool.shutdown()
+    assert response["status"] == 200 and len(response["body"]) == 100_000
+    assert file_reads and not any(file_reads)
 
 
 async def test_streaming_csv_is_sent_in_parts_from_the_thread_that_reads_it(demo):
