@@ -286,7 +286,6 @@ SPECTACULAR_SETTINGS = {
 
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
-WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "")
 WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "")  # tests point this at a local fake
 WECHAT_OAUTH_BASE_URL = os.environ.get("WECHAT_OAUTH_BASE_URL", "")
 WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
