@@ -56,7 +56,10 @@ async function mountDashboard() {
   const pinia = createPinia()
   setActivePinia(pinia)
   const user = useUserStore()
-  user.me = { permissions: ['stats.view_stats'], unit: { name: '平果市交警大队' } } as unknown as typeof user.me
+  user.me = {
+    permissions: ['stats.view_stats'],
+    unit: { name: '平果市交警大队' },
+  } as unknown as typeof user.me
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
