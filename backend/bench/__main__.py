@@ -173,6 +173,11 @@ def rate(result: dict, key: str) -> float:
     return round(n / result["elapsed"], 1) if result["elapsed"] else 0.0
 
 
+def client_ms(result: dict, requests: int) -> float | None:
+    """The load generator's own CPU per HTTP request, in ms: on a shared machine it competes with the server."""
+    return round(result.get("client_cpu_s", 0.0) / requests * 1000, 2) if requests else None
+
+
 def combine(runs: list[dict]) -> dict:
     """Rounds of one operation as one result: latencies and errors pooled, elapsed times added."""
     merged = loadgen.merge(runs)
@@ -409,10 +414,12 @@ def main() -> int:  # noqa: C901 - one linear script
                                                             "duration": duration / rounds}, args.clients, 20))
             bare = combine(bare_runs)
             bare_rps = rate(bare, "request")
+            bare_client = client_ms(bare, len(bare["lat"].get("request", [])))
             results["phases"]["bare"] = {**summary(bare["lat"].get("request", [])), "rps": bare_rps, "errors": bare["errors"],
-                                         "rounds_rps": [rate(r, "request") for r in bare_runs]}
+                                         "rounds_rps": [rate(r, "request") for r in bare_runs],
+                                         "load_generator_cpu_ms_per_request": bare_client}
             figure("Bare Django JSON endpoint (20 clients)", results["phases"]["bare"], "-", None, key="p99",
-                   note=f"{bare_rps} req/s")
+                   note=f"{bare_rps} req/s; load generator {bare_client} ms CPU/request")
         if "submit" in phases:
             sub = combine(sub_runs)
             flows = rate(sub, "flow")
@@ -420,10 +427,12 @@ def main() -> int:  # noqa: C901 - one linear script
             s = {"flow": summary(sub["lat"].get("flow", [])), "draft": summary(sub["lat"].get("draft", [])),
                  "submit": summary(sub["lat"].get("submit", [])), "flows_per_s": flows, "requests_per_s": req_rps,
                  "rounds_requests_per_s": [round(rate(r, "flow") * 2, 1) for r in sub_runs],
+                 "load_generator_cpu_ms_per_request": client_ms(sub, 2 * len(sub["lat"].get("flow", []))),
                  "errors": sub["errors"], "samples": sub["samples"]}
             results["phases"]["submission"] = s
             figure("Owner submission, draft + submit (20 clients)", s["flow"], "p99 < 150 ms",
-                   s["flow"].get("p99", 1e9) < 150, key="p99", note=f"{flows} submissions/s")
+                   s["flow"].get("p99", 1e9) < 150, key="p99",
+                   note=f"{flows} submissions/s; load generator {s['load_generator_cpu_ms_per_request']} ms CPU/request")
             figure("  draft request alone (info)", s["draft"], "-", None, key="p99")
             figure("  submit request alone (info)", s["submit"], "-", None, key="p99")
             if "bare" in phases:

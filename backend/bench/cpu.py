@@ -5,7 +5,8 @@
 Throughput on a shared 2-core machine moves with whatever else runs; the CPU one request costs
 does not. This runs one uvicorn process, drives it with a few clients from another process for a
 fixed time per operation, and divides the CPU the server and all PostgreSQL processes used
-(/proc/<pid>/stat) by the number of requests. The load generator's own CPU is not counted.
+(/proc/<pid>/stat) by the number of requests. The load generator's own CPU per request is shown
+beside them: on one machine it is part of what the server competes with.
 """
 
 import argparse
@@ -49,7 +50,7 @@ def measure(servers: Servers, spec: dict, clients: int, requests_per_op: int) ->
     key = "flow" if spec["op"] == "submit" else "request"
     done = len(result["lat"].get(key, [])) * requests_per_op
     return {"requests": done, "errors": result["errors"], "samples": result["samples"][:2], "seconds": t1 - t0,
-            "server_s": s1 - s0, "postgres_s": p1 - p0}
+            "server_s": s1 - s0, "postgres_s": p1 - p0, "client_s": result.get("client_cpu_s", 0.0)}
 
 
 def main() -> None:
@@ -89,7 +90,8 @@ def main() -> None:
     servers.start()
     base = {"urls": servers.urls, "points": points, "plate_pool": 200000, "duration": args.duration, "tokens": tokens}
     ops = list(filter(None, args.only.split(",")))
-    totals = {op: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0, "errors": {}, "samples": []} for op in ops}
+    totals = {op: {"requests": 0, "seconds": 0.0, "server": 0.0, "postgres": 0.0, "client": 0.0, "errors": {}, "samples": []}
+              for op in ops}
     try:
         # Alternating rounds, so a drift of the machine's speed touches every operation alike.
         for _ in range(args.rounds):
@@ -101,6 +103,7 @@ def main() -> None:
                 t["seconds"] += r["seconds"]
                 t["server"] += r["server_s"]
                 t["postgres"] += r["postgres_s"]
+                t["client"] += r["client_s"]
                 t["errors"].update(r["errors"])
                 t["samples"] += r["samples"]
     finally:
@@ -111,14 +114,16 @@ def main() -> None:
         rows.append((op, {"requests": n, "requests_per_s": round(n / t["seconds"], 1),
                           "server_ms": round(t["server"] / n * 1000, 2) if n else None,
                           "postgres_ms": round(t["postgres"] / n * 1000, 2) if n else None,
+                          "client_ms": round(t["client"] / n * 1000, 2) if n else None,
                           "errors": t["errors"], "samples": t["samples"][:2]}))
     bare = dict(rows).get("bare", {}).get("server_ms")
-    print("| operation | requests | requests/s | server CPU ms/request | PostgreSQL CPU ms/request | (server + PostgreSQL) / bare server | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| operation | requests | requests/s | server CPU ms/request | PostgreSQL CPU ms/request | "
+          "(server + PostgreSQL) / bare server | load generator CPU ms/request | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for op, r in rows:
         relative = round((r["server_ms"] + r["postgres_ms"]) / bare, 2) if bare and r["server_ms"] else ""
         print(f"| {op} | {r['requests']} | {r['requests_per_s']} | {r['server_ms']} | {r['postgres_ms']} | {relative} | "
-              f"{r['errors'] or ''} {r['samples'] or ''} |")
+              f"{r['client_ms']} | {r['errors'] or ''} {r['samples'] or ''} |")
 
 
 if __name__ == "__main__":

@@ -151,6 +151,7 @@ async def closed_loop(spec: dict) -> dict:
     timeout = httpx.Timeout(spec.get("timeout", 60))
     start_at = spec.get("start_at") or time.time()
     await asyncio.sleep(max(0.0, start_at - time.time()))
+    cpu_start = time.process_time()
     t_start = time.perf_counter()
     deadline = t_start + spec.get("duration", 1e9)
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
@@ -163,6 +164,8 @@ async def closed_loop(spec: dict) -> dict:
                 n += 1
 
         await asyncio.gather(*(worker(i) for i in range(spec["concurrency"])))
+    # The load generator shares the machine with the server: its own CPU is part of the picture.
+    rec.extra["client_cpu_s"] = time.process_time() - cpu_start
     return rec.result(time.perf_counter() - t_start)
 
 
@@ -307,6 +310,8 @@ def merge(results: list[dict]) -> dict:
                 continue
             if isinstance(v, list):
                 merged.setdefault(k, []).extend(v)
+            elif k == "client_cpu_s":
+                merged[k] = merged.get(k, 0.0) + v
             else:
                 merged.setdefault(k, v)
     return merged
