@@ -253,6 +253,33 @@ def test_insurer_view_masks_other_parties(demo, clients, cases):
     assert "13800138000" not in text  # the 人保 party's phone is masked
 
 
+def test_insurer_sees_the_scene_and_only_its_own_partys_documents(demo, clients, cases):
+    """The licences and policy of the 人保 party (index 0) are not shown to 平安, whose party is index 1."""
+    from apps.cases.models import Case, Media
+
+    case = Case.objects.get(pk=cases["pingguo"]["id"])
+    made = {}
+    for slot, party in (("scene_front", None), ("driver_licence", 0), ("policy", 0), ("driver_licence", 1),
+                        ("vehicle_licence", 1)):
+        made[(slot, party)] = Media.objects.create(
+            case=case, slot=slot, party=party, kind="image", extension=".jpg", content_type="image/jpeg", size=10,
+            sha256=f"{slot}{party}".ljust(64, "0"), file=f"media/test/{slot}{party}.jpg").pk
+
+    def shown(role: str) -> set[tuple[str, int | None]]:
+        body = clients(role).get(f"/api/v1/insurer/cases/{cases['pingguo']['receipt_no']}").json()
+        assert all(m["url"] for m in body["media"])
+        return {(m["slot"], m["party"]) for m in body["media"]}
+
+    pingan, picc = shown("insurer_pingan"), shown("insurer_picc")
+    assert {item for item in pingan if item[1] is not None} == {("driver_licence", 1), ("vehicle_licence", 1)}
+    assert {item for item in picc if item[1] is not None} == {("driver_licence", 0), ("policy", 0)}
+    assert {"scene_front", "scene_rear", "scene_contact"} <= {slot for slot, party in pingan if party is None}
+    assert {"scene_front", "scene_rear", "scene_contact"} <= {slot for slot, party in picc if party is None}
+    # staff see everything
+    staff = clients("pingguo_officer").get(f"/api/v1/cases/{cases['pingguo']['id']}").json()
+    assert {m["id"] for m in staff["media"]} >= set(made.values())
+
+
 def test_owner_list_has_only_own_cases(demo, clients, cases):
     mine = _text(clients("owner").get("/api/v1/owner/cases"))
     theirs = _text(clients("other_owner").get("/api/v1/owner/cases"))

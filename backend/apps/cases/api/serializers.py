@@ -262,10 +262,11 @@ class StaffCaseSerializer(StaffCaseListSerializer):
 
 
 class InsurerCaseSerializer(CaseBaseSerializer):
-    """What an insurer sees: its own insured party in full, the others masked."""
+    """What an insurer sees: its own insured party in full, the others masked; the scene photos and
+    video, and the licences and policy of its own insured party only."""
 
     parties = serializers.SerializerMethodField()
-    media = MediaSerializer(many=True, read_only=True)
+    media = serializers.SerializerMethodField()
     timeline = PublicEventSerializer(source="events", many=True, read_only=True)
     insurer_claims = serializers.SerializerMethodField()
 
@@ -287,6 +288,13 @@ class InsurerCaseSerializer(CaseBaseSerializer):
                 row["driver_name"] = mask_name(party.driver_name)
             rows.append(row)
         return rows
+
+    @extend_schema_field(MediaSerializer(many=True))
+    def get_media(self, case: Case) -> list[dict]:
+        company_id = self.context["company_id"]
+        own = {party.index for party in case.parties.all() if party.insurer_id == company_id}
+        visible = [m for m in case.media.all() if m.party is None or m.party in own]
+        return MediaSerializer(visible, many=True, context=self.context).data
 
     def get_insurer_claims(self, case: Case) -> list[dict]:
         return [{"company": c.company.name, "claim_no": c.claim_no, "accepted_at": c.accepted_at}
