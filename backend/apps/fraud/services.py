@@ -12,6 +12,7 @@ from apps.alerts.services import publish_case_alert
 from apps.cases.models import Party
 from apps.common import fastsql
 from apps.common.exceptions import ApiError
+from apps.common.scoping import unit_in_scope
 from apps.stats.services import record_fact
 from apps.system.audit import audit
 from apps.units.geo import distance_m
@@ -144,6 +145,9 @@ def nearest_station(lng: float | None, lat: float | None, within_unit: Unit | No
     if lng is None or lat is None:
         return None
     stations = Unit.objects.filter(kind=UnitKind.STATION, is_active=True, lng__isnull=False, lat__isnull=False)
+    if within_unit is not None:
+        # Only the case's own unit and the units below it: a warning is handled where the case is.
+        stations = stations.filter(tree_id=within_unit.tree_id, lft__gte=within_unit.lft, rght__lte=within_unit.rght)
     best = None
     for station in stations:
         d = distance_m(lng, lat, station.lng, station.lat)
@@ -158,6 +162,9 @@ def dispatch(request, warning: FraudWarning, station_id: int) -> FraudWarning:
     station = Unit.objects.filter(pk=station_id, kind=UnitKind.STATION, is_active=True).first()
     if station is None:
         raise ApiError("invalid", "请选择一个派出所。", 400, errors={"station": ["派出所不存在。"]})
+    if not unit_in_scope(request.user, station):
+        # The alert would reach the station and every unit above it: another county's officers.
+        raise ApiError("invalid", "只能安排本单位辖区内的派出所出警。", 400, errors={"station": ["不在本单位辖区内。"]})
     with transaction.atomic():
         warning = FraudWarning.objects.select_for_update().get(pk=warning.pk)
         warning.dispatched_station = station

@@ -35,7 +35,7 @@ class WarningSerializer(serializers.ModelSerializer):
                 "by": (by.display_name or by.username) if by else "", "at": w.dispatched_at}
 
     def get_suggested_station(self, w: FraudWarning) -> dict | None:
-        return services.nearest_station(w.case.gcj_lng, w.case.gcj_lat)
+        return services.nearest_station(w.case.gcj_lng, w.case.gcj_lat, within_unit=w.case.unit)
 
 
 class WarningListView(ListAPIView):

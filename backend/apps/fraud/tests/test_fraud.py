@@ -118,3 +118,31 @@ def test_the_window_query_matches_the_rule_at_the_window_edges(demo, owner_clien
     for form in (at.astimezone(ZoneInfo("Asia/Shanghai")), at.astimezone(ZoneInfo("UTC"))):
         me.occurred_at = form
         assert set(signals.window_rows(me, parties)) == expected
+
+
+def test_dispatch_and_suggestion_stay_inside_the_units_scope(demo, owner_client, staff):
+    """An alert to another county's station would reach that county's officers with this case's data."""
+    from apps.cases.models import Case
+    from apps.units.models import Unit, UnitKind
+
+    for key in ("a", "b", "c"):
+        case = submit(owner_client, "451082", ("桂L56565", f"桂L0005{key.upper()}"), key)
+    warning = FraudWarning.objects.get(case_id=case["id"])
+    tiandong = Unit.objects.get(adcode="451022", kind=UnitKind.COUNTY)
+    foreign = Unit.objects.filter(kind=UnitKind.STATION, tree_id=tiandong.tree_id, lft__gt=tiandong.lft,
+                                  rght__lt=tiandong.rght).first()
+    # Put the 田东 station right at the accident: it is the nearest, yet not the one suggested.
+    at = Case.objects.get(pk=case["id"])
+    Unit.objects.filter(pk=foreign.pk).update(lng=at.gcj_lng, lat=at.gcj_lat)
+    officer = staff("pingguo_officer")
+    suggested = officer.get("/api/v1/fraud/warnings").json()["results"][0]["suggested_station"]
+    assert suggested["id"] != foreign.pk and suggested["name"].startswith("平果")
+
+    refused = officer.post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": foreign.pk}, format="json")
+    assert refused.status_code == 400 and "辖区" in refused.json()["detail"]
+    warning.refresh_from_db()
+    assert warning.dispatched_station_id is None
+    assert not Alert.objects.filter(type="fraud.dispatch").exists()
+    # The city admin's scope holds every county.
+    allowed = staff("admin").post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": foreign.pk}, format="json")
+    assert allowed.status_code == 200
