@@ -182,3 +182,17 @@ def test_concurrent_claim_and_decide_have_one_winner(demo, owner_client):
         t.join()
     assert sorted(results).count(200) == 1, results
     assert set(results) <= {200, 409}
+
+
+def test_the_decision_notice_parameters_reach_the_owners_timeline(pingguo_case, staff):
+    """A city admin rewrites the "accepted" notice: the owner's timeline carries the new text and the
+    officer's opinion."""
+    owner, case = pingguo_case
+    text = "适用快处快赔，请到平果快处快赔服务中心（测试路 1 号）办理。"
+    assert staff("admin").patch("/api/v1/system/parameters/notify_accepted_text", {"value": text},
+                                format="json").status_code == 200
+    decided = staff("pingguo_officer").post(f"/api/v1/cases/{case['id']}/decision",
+                                            {"decision": "accepted", "feedback": "双方无争议"}, format="json")
+    assert decided.status_code == 200, decided.content
+    timeline = owner.get(f"/api/v1/owner/cases/{case['id']}").json()["timeline"]
+    assert any(text in (e.get("note") or "") and "双方无争议" in e["note"] for e in timeline), timeline

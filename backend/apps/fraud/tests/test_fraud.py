@@ -146,3 +146,21 @@ def test_dispatch_and_suggestion_stay_inside_the_units_scope(demo, owner_client,
     # The city admin's scope holds every county.
     allowed = staff("admin").post(f"/api/v1/fraud/warnings/{warning.pk}/dispatch", {"station": foreign.pk}, format="json")
     assert allowed.status_code == 200
+
+
+def test_the_threshold_and_window_parameters_change_the_rule(demo, owner_client, staff):
+    """A city admin tightens the rule to 2 accidents in 30 days: the second accident is warned, one
+    40 days back no longer counts."""
+    admin = staff("admin")
+    for key, value in (("fraud_threshold", 2), ("fraud_window_days", 30)):
+        assert admin.patch(f"/api/v1/system/parameters/{key}", {"value": value}, format="json").status_code == 200
+
+    from apps.cases.models import Party
+
+    old = submit(owner_client, "451082", ("桂L57575", "桂L00061"), "a")
+    Party.objects.filter(case_id=old["id"]).update(occurred_at=timezone.now() - timedelta(days=40))
+    second = submit(owner_client, "451082", ("桂L57575", "桂L00062"), "b")
+    assert not FraudWarning.objects.filter(case_id=second["id"]).exists()  # the first is outside 30 days
+    third = submit(owner_client, "451082", ("桂L57575", "桂L00063"), "c")
+    warning = FraudWarning.objects.get(case_id=third["id"], plate="桂L57575")
+    assert warning.count == 2 and warning.window_days == 30
