@@ -10,3 +10,34 @@ NEXT_STEPS = {
     Status.CLOSED: "事故已办结，可凭受理号到保险公司办理理赔。",
     Status.EXPIRED: "该报案已超过保存期限。",
 }
+
+
+def next_step(case) -> str:
+    """What the owner should do now. Once the quick-claim channel applies, the owner is sent to the
+    nearest service centre of the case's own unit (or, with none there, of the whole city)."""
+    text = NEXT_STEPS.get(case.status, "")
+    if case.status == Status.ACCEPTED:
+        centre = nearest_service_centre(case)
+        if centre is not None:
+            details = "，".join(part for part in (centre.address and f"地址：{centre.address}",
+                                                   centre.phone and f"电话：{centre.phone}") if part)
+            text += f"就近的服务中心：{centre.name}" + (f"（{details}）" if details else "") + "。"
+    return text
+
+
+def nearest_service_centre(case):
+    from apps.units.geo import distance_m
+    from apps.units.models import Unit, UnitKind
+
+    centres = Unit.objects.filter(kind=UnitKind.SERVICE_CENTRE, is_active=True).only(
+        "name", "address", "phone", "lng", "lat", "tree_id", "lft", "rght")
+    bounds = Unit.objects.filter(pk=case.unit_id).values_list("tree_id", "lft", "rght").first()
+    own = [c for c in centres if bounds and c.tree_id == bounds[0] and bounds[1] <= c.lft and c.rght <= bounds[2]]
+    candidates = own or list(centres)
+    if not candidates:
+        return None
+    if case.gcj_lng is None or case.gcj_lat is None:
+        return candidates[0]
+    located = [c for c in candidates if c.lng is not None and c.lat is not None] or candidates
+    return min(located, key=lambda c: distance_m(case.gcj_lng, case.gcj_lat, c.lng, c.lat)
+               if c.lng is not None and c.lat is not None else float("inf"))

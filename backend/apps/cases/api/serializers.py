@@ -6,7 +6,7 @@ from rest_framework import serializers
 from apps.cases import agreement
 from apps.cases.media_urls import media_url
 from apps.cases.models import Case, CaseEvent, Media, Party, Status
-from apps.cases.next_steps import NEXT_STEPS
+from apps.cases.next_steps import next_step
 from apps.cases.plates import mask_name, mask_phone
 
 
@@ -93,7 +93,7 @@ class CaseBaseSerializer(serializers.ModelSerializer):
         return _location(case)
 
     def get_next_step(self, case: Case) -> str:
-        return NEXT_STEPS.get(case.status, "")
+        return next_step(case)
 
     def get_fraud_warnings(self, case: Case) -> list[dict]:
         return []
@@ -130,7 +130,7 @@ def owner_case_data(case: Case) -> dict:
         "unit": unit_summary(case.unit), "inside_jurisdiction": case.inside_jurisdiction,
         "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": e.get_status_display(),
                       "note": e.note} for e in case.events.all()],
-        "feedback": case.feedback, "next_step": NEXT_STEPS.get(case.status, ""), "fraud_warnings": [],
+        "feedback": case.feedback, "next_step": next_step(case), "fraud_warnings": [],
         "created_at": when(case.created_at), "updated_at": when(case.updated_at),
         "submitted_at": when(case.submitted_at), "liability_suggestion": case.liability_suggestion,
         "agreement": agreement.state(case),

@@ -196,3 +196,20 @@ def test_the_decision_notice_parameters_reach_the_owners_timeline(pingguo_case, 
     assert decided.status_code == 200, decided.content
     timeline = owner.get(f"/api/v1/owner/cases/{case['id']}").json()["timeline"]
     assert any(text in (e.get("note") or "") and "双方无争议" in e["note"] for e in timeline), timeline
+
+
+def test_an_accepted_owner_is_sent_to_the_nearest_service_centre_of_the_cases_unit(pingguo_case, staff):
+    from apps.units.models import Unit, UnitKind
+
+    owner, case = pingguo_case
+    centre = Unit.objects.get(kind=UnitKind.SERVICE_CENTRE, adcode="451082")
+    before = owner.get(f"/api/v1/owner/cases/{case['id']}").json()["next_step"]
+    assert centre.name not in before
+    staff("pingguo_officer").post(f"/api/v1/cases/{case['id']}/decision", {"decision": "accepted", "feedback": ""},
+                                  format="json")
+    step = owner.get(f"/api/v1/owner/cases/{case['id']}").json()["next_step"]
+    assert step.startswith("适用快处快赔") and centre.name in step and centre.phone in step
+    # Another county's centre, even if closer, is not offered.
+    Unit.objects.filter(kind=UnitKind.SERVICE_CENTRE, adcode="451022").update(
+        lng=Case.objects.get(pk=case["id"]).gcj_lng, lat=Case.objects.get(pk=case["id"]).gcj_lat)
+    assert centre.name in owner.get(f"/api/v1/owner/cases/{case['id']}").json()["next_step"]
