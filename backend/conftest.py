@@ -1,6 +1,7 @@
 """Shared fixtures. The demo seed (real polygons, roles, accounts) is the baseline of every test."""
 
 import io
+import struct
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,31 @@ def jpeg_bytes(color=(200, 30, 30), size=(640, 480), exif: bytes | None = None) 
     else:
         image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def mp4_box(kind: bytes, payload: bytes = b"") -> bytes:
+    """One ISO base media box: a 32-bit size, a four-character type, then the payload."""
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def mp4_head(payload_size: int, brand: bytes = b"isom") -> bytes:
+    """A valid MP4 up to the media: ftyp + moov + the header of an mdat box holding payload_size bytes.
+
+    Write exactly payload_size bytes after it (in pieces, for a large streamed video) to complete the file.
+    """
+    ftyp = mp4_box(b"ftyp", brand + b"\x00\x00\x02\x00" + b"isomiso2avc1mp41")
+    moov = mp4_box(b"moov", mp4_box(b"mvhd", bytes(100)))
+    if 8 + payload_size <= 0xFFFFFFFF:
+        mdat = struct.pack(">I4s", 8 + payload_size, b"mdat")
+    else:
+        mdat = struct.pack(">I4sQ", 1, b"mdat", 16 + payload_size)
+    return ftyp + moov + mdat
+
+
+def mp4_bytes(payload_size: int = 2048, brand: bytes = b"isom", payload: bytes | None = None) -> bytes:
+    """A minimal valid MP4 (ftyp + moov + mdat) whose mdat holds payload (default: payload_size zero bytes)."""
+    payload = bytes(payload_size) if payload is None else payload
+    return mp4_head(len(payload), brand) + payload
 
 
 def upload(client: APIClient, case_id: int, slot: str, data: bytes, name: str = "photo.jpg", party=None):

@@ -14,6 +14,7 @@ import platform
 import random
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -212,15 +213,26 @@ def make_photos(directory: Path) -> list[str]:
     return paths
 
 
+def _box(kind: bytes, payload: bytes = b"") -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
 def make_video(path: Path, size: int) -> str:
+    """A structurally valid MP4 of exactly `size` bytes, written in 1 MB pieces: ftyp, one big mdat of
+    random bytes (its size header covers the whole payload), then a small moov, as a phone writes it."""
+    ftyp = _box(b"ftyp", b"mp42" + b"\x00\x00\x00\x00" + b"mp42isom")
+    moov = _box(b"moov", _box(b"mvhd", bytes(100)))
+    payload = size - len(ftyp) - 8 - len(moov)
+    if payload < 0 or 8 + payload > 0xFFFFFFFF:
+        raise ValueError(f"cannot make a {size}-byte video")
     with open(path, "wb") as f:
-        head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-        f.write(head)
+        f.write(ftyp + struct.pack(">I4s", 8 + payload, b"mdat"))
         chunk = os.urandom(MB)
-        remaining = size - len(head)
+        remaining = payload
         while remaining > 0:
             f.write(chunk[: min(MB, remaining)])
             remaining -= MB
+        f.write(moov)
     return str(path)
 
 

@@ -1,12 +1,15 @@
 """Checking and storing uploaded evidence.
 
 Files are judged by their bytes, not their names: images must decode with Pillow, videos must be an
-ISO base media container (MP4/MOV/3GP). The original bytes are stored unchanged under their SHA-256;
-the upload arrives as a temporary file on disk and is read in chunks, never as one block in memory.
+ISO base media container (MP4/MOV/3GP) whose top-level boxes tile the whole file and include the movie
+header (`moov`) and the media (`mdat`/`moof`). The original bytes are stored unchanged under their
+SHA-256; the upload arrives as a temporary file on disk and is read in chunks, never as one block in
+memory.
 """
 
 import hashlib
 import io
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +34,9 @@ VIDEO_BRANDS = {
     b"3gp5": (".3gp", "video/3gpp"), b"3gp6": (".3gp", "video/3gpp"), b"3g2a": (".3g2", "video/3gpp2"),
 }
 QT_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+# A phone recording has a handful of top-level boxes (a few thousand for a fragmented one); a file made of
+# millions of tiny boxes would only make the walk slow.
+MAX_TOP_LEVEL_BOXES = 100_000
 CHUNK = 1024 * 1024
 
 
@@ -157,22 +163,84 @@ def check_image(upload: File, max_bytes: int) -> Checked:
 def check_video(upload: File, max_bytes: int) -> Checked:
     sha256, size = hash_file(upload)
     _check_size(size, max_bytes, "视频")
-    upload.seek(0)
-    head = upload.read(64)
-    upload.seek(0)
-    if len(head) < 12:
-        raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
-    atom = head[4:8]
-    if atom == b"ftyp":
-        brand = head[8:12]
+    try:
+        extension, content_type = _video_container(upload, size)
+    finally:
+        upload.seek(0)
+    return Checked(kind="video", extension=extension, content_type=content_type, size=size, sha256=sha256)
+
+
+def _not_a_video() -> ApiError:
+    return ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
+
+
+def _video_container(upload: File, size: int) -> tuple[str, str]:
+    """The (extension, content type) of an ISO base media / QuickTime file, judged by its top-level boxes.
+
+    Only the 8- or 16-byte box headers are read, seeking from one box to the next: a 200 MB upload is
+    never read into memory. The boxes must tile the file exactly, the first one must be `ftyp` (or, for
+    an old QuickTime file, a QuickTime top-level atom) and a recording must hold its `moov` and its
+    media (`mdat`, or `moof` fragments).
+    """
+    boxes = _top_level_boxes(upload, size)
+    first_type, first_offset, first_header, first_size = boxes[0]
+    if first_type == b"ftyp":
+        if first_size < first_header + 8:  # major brand and minor version
+            raise _not_a_video()
+        upload.seek(first_offset + first_header)
+        brand = upload.read(4)
+        if len(brand) != 4:
+            raise _not_a_video()
         extension, content_type = VIDEO_BRANDS.get(brand, (".mp4", "video/mp4"))
         if brand not in VIDEO_BRANDS and not brand[:3].isalnum():
-            raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
-    elif atom in QT_ATOMS:
+            raise _not_a_video()
+    elif first_type in QT_ATOMS:
         extension, content_type = ".mov", "video/quicktime"
     else:
-        raise ApiError("invalid_file", "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。", 400)
-    return Checked(kind="video", extension=extension, content_type=content_type, size=size, sha256=sha256)
+        raise _not_a_video()
+    types = {box[0] for box in boxes}
+    if b"moov" not in types or not types & {b"mdat", b"moof"}:
+        raise _not_a_video()
+    return extension, content_type
+
+
+def _top_level_boxes(upload: File, size: int) -> list[tuple[bytes, int, int, int]]:
+    """(type, offset, header length, size) of every top-level box; a 400 unless they tile the file exactly."""
+    boxes: list[tuple[bytes, int, int, int]] = []
+    offset = 0
+    while offset < size:
+        if len(boxes) >= MAX_TOP_LEVEL_BOXES:
+            raise _not_a_video()
+        remaining = size - offset
+        if remaining < 8:  # trailing bytes too short to be a box
+            raise _not_a_video()
+        upload.seek(offset)
+        header = upload.read(8)
+        if len(header) != 8:
+            raise _not_a_video()
+        box_size, box_type = struct.unpack(">I4s", header)
+        if not all(0x20 <= byte <= 0x7E for byte in box_type):
+            raise _not_a_video()
+        header_length = 8
+        if box_size == 1:
+            large = upload.read(8)
+            if len(large) != 8:
+                raise _not_a_video()
+            (box_size,) = struct.unpack(">Q", large)
+            header_length = 16
+            if box_size < 16:
+                raise _not_a_video()
+        elif box_size == 0:  # runs to the end of the file: by definition the last box
+            box_size = remaining
+        elif box_size < 8:
+            raise _not_a_video()
+        if box_size > remaining:  # a box cut short: a truncated upload
+            raise _not_a_video()
+        boxes.append((box_type, offset, header_length, box_size))
+        offset += box_size
+    if not boxes:
+        raise _not_a_video()
+    return boxes
 
 
 def _check_size(size: int, max_bytes: int, label: str) -> None:

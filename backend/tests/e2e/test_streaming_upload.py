@@ -5,6 +5,8 @@ import os
 import httpx
 import pytest
 
+from conftest import mp4_head
+
 from .conftest import SERVER, Api
 
 pytestmark = pytest.mark.e2e
@@ -20,10 +22,11 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 def write_video(path, size: int) -> None:
-    """An MP4 container header followed by random bytes, written in 8 MB pieces."""
+    """A valid MP4 (ftyp + moov + an mdat of random bytes, written in 8 MB pieces) of exactly size bytes."""
+    head = mp4_head(size - len(mp4_head(0)), brand=b"mp42")
     with open(path, "wb") as out:
-        out.write(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
-        written = 24
+        out.write(head)
+        written = len(head)
         while written < size:
             piece = os.urandom(min(8 * MB, size - written))
             out.write(piece)

@@ -22,7 +22,7 @@ from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from conftest import draft_payload, jpeg_bytes, upload
+from conftest import draft_payload, jpeg_bytes, mp4_bytes, upload
 
 CHINESE = "\u4e00"  # error messages are Chinese: at least one CJK character
 
@@ -155,15 +155,31 @@ def test_polyglot_is_stored_as_an_image_and_served_inert(draft, api, what, make)
 
 
 def test_video_slot_refuses_a_jpeg_and_html(draft):
+    """HTML, and HTML behind a sniffable MP4 header, are not a video container: refused as such (400
+    invalid_file), not for their name. The same name on a real MP4 is accepted."""
     owner, case_id = draft
-    for data, name in ((HTML, "v.mp4"), (b"\x00\x00\x00\x18ftypmp42" + HTML, "v.html")):
-        response = owner.post(f"/api/v1/owner/cases/{case_id}/media",
-                              {"slot": "video", "file": SimpleUploadedFile(name, data, content_type="video/mp4")},
-                              format="multipart")
-        if response.status_code == 201:  # an MP4 header is enough to be a video: it must still be served inert
-            assert response.json()["kind"] == "video"
-        else:
-            assert response.status_code == 400 and _chinese(response), response.content
+
+    def post(data, name):
+        return owner.post(f"/api/v1/owner/cases/{case_id}/media",
+                          {"slot": "video", "file": SimpleUploadedFile(name, data, content_type="video/mp4")},
+                          format="multipart")
+
+    header = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"  # a complete, well-formed ftyp box
+    for data, name in ((HTML, "v.mp4"), (b"\x00\x00\x00\x18ftypmp42" + HTML, "v.html"), (header + HTML, "v.html"),
+                       (mp4_bytes(0) + HTML, "v.mp4")):
+        response = post(data, name)
+        assert response.status_code == 400 and _chinese(response), response.content
+        assert response.json()["code"] == "invalid_file" and "MP4/MOV/3GP" in response.json()["detail"], response.json()
+    from apps.cases.models import Media
+
+    assert not Media.objects.filter(case_id=case_id, slot="video").exists()
+    # HTML as the media payload of a well-formed container is a (polyglot) video: kept as sent, served inert.
+    response = post(mp4_bytes(payload=HTML), "v.html")
+    assert response.status_code == 201 and response.json()["kind"] == "video", response.content
+    assert Media.objects.get(pk=response.json()["id"]).file.name.endswith(".mp4")
+    served = owner.get(response.json()["url"])
+    assert served.status_code == 200 and served["Content-Type"] == "video/mp4"
+    assert served["X-Content-Type-Options"] == "nosniff"
 
 
 # ---------------------------------------------------------------- signed media links

@@ -25,6 +25,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from conftest import mp4_head
+
 from .conftest import Database, Server, staff_token
 
 pytestmark = pytest.mark.soak
@@ -155,7 +157,7 @@ def _multipart_video(total: int, sent: dict, boundary: str):
     yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"slot\"\r\n\r\nvideo\r\n"
            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v.mp4\"\r\n"
            f"Content-Type: video/mp4\r\n\r\n").encode()
-    yield b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    yield mp4_head(total, brand=b"mp42")  # a valid MP4 whose mdat holds the `total` bytes sent below
     chunk = os.urandom(MB)
     while sent["bytes"] < total:
         sent["bytes"] += len(chunk)

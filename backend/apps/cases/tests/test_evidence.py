@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from apps.cases.evidence import MANIFEST, MANIFEST_HASH, SUMMARY, TIMELINE, verify_package
 from apps.cases.models import Media
 from apps.system.models import AuditEntry
-from conftest import draft_payload, jpeg_bytes, upload
+from conftest import draft_payload, jpeg_bytes, mp4_bytes, upload
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def case(demo, owner_client):
     for i, slot in enumerate(("scene_front", "scene_rear", "scene_contact")):
         assert upload(owner, case_id, slot, jpeg_bytes(color=(i * 60, 90, 140))).status_code == 201
     assert upload(owner, case_id, "driver_licence", jpeg_bytes(color=(10, 200, 10), size=(320, 200)), party=1).status_code == 201
-    video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 4000
+    video = mp4_bytes(4000, brand=b"mp42")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     r = owner.post(f"/api/v1/owner/cases/{case_id}/media",

@@ -7,7 +7,7 @@ from django.utils import timezone
 from PIL import Image
 
 from apps.cases.models import Case, Media
-from conftest import draft_payload, jpeg_bytes, make_submitted_case, upload
+from conftest import draft_payload, jpeg_bytes, make_submitted_case, mp4_bytes, upload
 
 
 def new_draft(owner, **kwargs):
@@ -266,10 +266,53 @@ def test_tracking_is_rate_limited(demo, api, settings):
 def test_video_container_is_sniffed(demo, owner_client):
     owner = owner_client()
     draft = new_draft(owner)
-    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
-    r = upload(owner, draft["id"], "video", mp4, name="clip.mp4")
+    r = upload(owner, draft["id"], "video", mp4_bytes(2048, brand=b"mp42"), name="clip.mp4")
     assert r.status_code == 201 and r.json()["kind"] == "video" and r.json()["thumb_url"] is None
+    assert Media.objects.get(pk=r.json()["id"]).file.name.endswith(".mp4")
     assert_chinese_4xx(upload(owner, draft["id"], "video", jpeg_bytes(), name="clip.mp4"))
+
+
+NOT_A_VIDEO = "文件不是有效的视频，请上传手机拍摄的 MP4/MOV/3GP 视频。"
+FAKE_VIDEOS = {
+    "shell script behind an ftyp header": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom#!/bin/sh\nrm -rf ~\n",
+    "script after a moov atom header": b"\x00\x00\x00\x08moov<script>alert(document.cookie)</script>",
+    "truncated upload": mp4_bytes(4096)[:-1000],
+    "ftyp only": mp4_bytes(0)[:32],
+}
+
+
+def _stored_files(settings) -> set[str]:
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+@pytest.mark.parametrize("data", FAKE_VIDEOS.values(), ids=FAKE_VIDEOS.keys())
+def test_a_fake_video_is_refused_and_nothing_is_stored(demo, owner_client, settings, data):
+    owner = owner_client()
+    draft = new_draft(owner)
+    assert upload(owner, draft["id"], "scene_front", jpeg_bytes()).status_code == 201
+    before = owner.get(f"/api/v1/owner/cases/{draft['id']}").json()
+    case_before = Case.objects.values().get(pk=draft["id"])
+    media_before = list(Media.objects.filter(case_id=draft["id"]).values_list("pk", "slot", "sha256"))
+    files_before = _stored_files(settings)
+    assert files_before, "the scene photo is on disk"
+
+    body = assert_chinese_4xx(upload(owner, draft["id"], "video", data, name="clip.mp4"))
+    assert body["code"] == "invalid_file" and body["detail"] == NOT_A_VIDEO
+
+    assert not Media.objects.filter(slot="video").exists()
+    assert list(Media.objects.filter(case_id=draft["id"]).values_list("pk", "slot", "sha256")) == media_before
+    assert _stored_files(settings) == files_before, "no file of the refused video is left in storage"
+    assert Case.objects.values().get(pk=draft["id"]) == case_before
+    after = owner.get(f"/api/v1/owner/cases/{draft['id']}").json()
+    assert after["status"] == "draft"
+    assert [(m["id"], m["slot"], m["sha256"]) for m in after["media"]] == [
+        (m["id"], m["slot"], m["sha256"]) for m in before["media"]]
+    # The draft still takes a real video.
+    ok = upload(owner, draft["id"], "video", mp4_bytes(2048), name="clip.mp4")
+    assert ok.status_code == 201 and ok.json()["kind"] == "video"
 
 
 def test_draft_and_media_quotas(demo, owner_client):
