@@ -7,6 +7,7 @@ Values are cached per process for a few seconds and invalidated through the shar
 change made by a city admin takes effect everywhere without a restart.
 """
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,7 +116,26 @@ def coerce(definition: Definition, value: Any) -> Any:
         if unknown:
             raise ValidationError(f"未知的照片位：{'、'.join(unknown)}。")
         return ",".join(slots)
+    if definition.key == "review_service_hours":
+        return _service_hours(value)
     return value
+
+
+_HOURS = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-－–—~～至]\s*(\d{1,2})[:：](\d{2})$")
+
+
+def _service_hours(value: str) -> str:
+    """"08:00-20:00" (24:00 allowed as the end of the day); normalised to HH:MM-HH:MM."""
+    match = _HOURS.match(value)
+    if not match:
+        raise ValidationError("请按“08:00-20:00”的格式填写服务时间。")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60:
+        raise ValidationError("服务时间不是有效的时刻（00:00 至 24:00）。")
+    if start >= end:
+        raise ValidationError("服务时间的开始时刻必须早于结束时刻。")
+    return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
 
 
 class Parameters:
@@ -165,3 +185,16 @@ class Parameters:
 
 
 params = Parameters()
+
+# What the car-owner H5 needs before a session exists (GET /api/v1/owner/settings). Nothing personal.
+OWNER_KEYS = ("required_media_slots", "max_accident_age_days", "photo_max_mb", "video_max_mb", "review_service_hours")
+
+
+def owner_settings() -> dict[str, Any]:
+    values = {key: params.get(key) for key in OWNER_KEYS}
+    values["required_media_slots"] = [s.strip() for s in str(values["required_media_slots"]).split(",") if s.strip()]
+    try:  # a row saved before the value was validated must not break every owner page
+        values["review_service_hours"] = _service_hours(str(values["review_service_hours"]).strip())
+    except ValidationError:
+        values["review_service_hours"] = DEFINITIONS["review_service_hours"].default
+    return values

@@ -2,6 +2,7 @@ import { watch } from 'vue'
 import { useWizardStore } from '@/stores/wizard'
 import { useUploadsStore } from '@/stores/uploads'
 import { installSession } from './session'
+import { loadSettings } from './settings'
 
 /**
  * Ties the stores to the network and to each other: queued work goes out when the
@@ -27,6 +28,8 @@ export function connectStores(): () => void {
 }
 
 export function bootstrap(): void {
+  // City settings (required photos, size limits…): the stored copy is in force until this answers.
+  void loadSettings()
   installSession()
   connectStores()
   const wizard = useWizardStore()

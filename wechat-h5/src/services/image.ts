@@ -1,5 +1,6 @@
-export const MAX_PHOTO_BYTES = 15 * 1024 * 1024
-export const MAX_VIDEO_BYTES = 200 * 1024 * 1024
+import { maxPhotoBytes } from './settings'
+
+// The size limits are city settings: see maxPhotoBytes / maxVideoBytes in ./settings.
 
 // Long enough for plates to stay readable from 5 m away, small enough for a weak signal.
 const MAX_EDGE = 2560
@@ -30,7 +31,7 @@ export async function prepareImage(file: File): Promise<{ blob: Blob; name: stri
     for (const quality of [0.9, 0.8, 0.65]) {
       const blob = await canvasToBlob(canvas, quality)
       if (!blob) return original
-      if (blob.size <= MAX_PHOTO_BYTES) {
+      if (blob.size <= maxPhotoBytes()) {
         const base = (file.name || 'photo').replace(/\.[^.]+$/, '')
         return { blob, name: `${base}.jpg` }
       }

@@ -1,4 +1,5 @@
 import { i18n, t } from '@/i18n'
+import { requiredSlots } from '@/services/settings'
 
 export const STEPS = [
   'safety',
@@ -55,8 +56,17 @@ export function stepForField(field: string): StepKey {
   return 'review'
 }
 
-export const REQUIRED_SLOTS = ['scene_front', 'scene_rear', 'scene_contact'] as const
-export type RequiredSlot = (typeof REQUIRED_SLOTS)[number]
+/** The scene photo slots the photo page always offers; which are required is a city setting. */
+export const SCENE_SLOTS = ['scene_front', 'scene_rear', 'scene_contact'] as const
+
+/** Slots that must hold a photo before submitting (GET /owner/settings, else the defaults). */
+export function requiredSceneSlots(): string[] {
+  return requiredSlots().filter((slot) => slot in SLOT_LABELS)
+}
+
+export function isRequiredSlot(slot: string): boolean {
+  return requiredSceneSlots().includes(slot)
+}
 
 export const SLOT_LABELS: Record<string, string> = {
   scene_front: '正前方全景',

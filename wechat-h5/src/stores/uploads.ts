@@ -4,10 +4,11 @@ import * as api from '@/api/owner'
 import { errorMessage, isNetworkError, statusOf } from '@/api/http'
 import type { Media } from '@/api/types'
 import { uuid4 } from '@/utils/uuid'
-import { MAX_PHOTO_BYTES, MAX_VIDEO_BYTES, prepareImage } from '@/services/image'
+import { prepareImage } from '@/services/image'
+import { maxPhotoBytes, maxVideoBytes, settings } from '@/services/settings'
 import * as blobs from '@/services/blobStore'
 import { UPLOADS_KEY, readJson, writeJson, type UploadItem } from './persistence'
-import { REQUIRED_SLOTS, isSingleSlot } from './steps'
+import { isSingleSlot, requiredSceneSlots } from './steps'
 import { useWizardStore } from './wizard'
 import { t } from '@/i18n'
 
@@ -69,7 +70,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   )
 
   const missingRequired = computed(() =>
-    REQUIRED_SLOTS.filter((slot) => !itemsFor(slot).some((i) => i.status === 'done')),
+    requiredSceneSlots().filter((slot) => !itemsFor(slot).some((i) => i.status === 'done')),
   )
   const requiredComplete = computed(() => missingRequired.value.length === 0)
 
@@ -209,7 +210,8 @@ export const useUploadsStore = defineStore('uploads', () => {
       if (!file.type.startsWith('video/') && !/\.(mp4|mov|3gp)$/i.test(file.name)) {
         return t('uploads.chooseVideo')
       }
-      if (file.size > MAX_VIDEO_BYTES) return t('uploads.videoTooBig')
+      if (file.size > maxVideoBytes())
+        return t('uploads.videoTooBig', { mb: settings.video_max_mb })
     } else if (file.type && !file.type.startsWith('image/')) {
       return t('uploads.choosePhoto')
     }
@@ -247,9 +249,9 @@ export const useUploadsStore = defineStore('uploads', () => {
       : await prepareImage(file)
     const current = find(key)
     if (!current) return ''
-    if (!isVideo && prepared.blob.size > MAX_PHOTO_BYTES) {
+    if (!isVideo && prepared.blob.size > maxPhotoBytes()) {
       state.items.splice(state.items.indexOf(current), 1)
-      return t('uploads.photoTooBig')
+      return t('uploads.photoTooBig', { mb: settings.photo_max_mb })
     }
     local.set(key, prepared)
     if (!isVideo) previews[key] = createPreview(prepared.blob)

@@ -1,4 +1,5 @@
 import { isEnglish, t } from '@/i18n'
+import { maxAccidentAgeDays } from '@/services/settings'
 
 // China has had no daylight saving since 1991, so Asia/Shanghai is a fixed +08:00
 // and we can compute wall-clock parts without Intl time-zone support (old WebViews lack it).
@@ -58,15 +59,19 @@ export function formatShanghai(
   return `${p.year}年${p.month}月${p.day}日 ${time}`
 }
 
-export const MAX_ACCIDENT_AGE_DAYS = 7
+/** How many days back an accident may be reported (a city setting; 7 by default). */
+export function maxAccidentAge(): number {
+  return maxAccidentAgeDays()
+}
 
 /** Client-side hint only; the server applies the configured limits. */
 export function occurredAtError(value: string | null | undefined, now = new Date()): string {
   const d = parseIso(value)
   if (!d) return t('time.required')
   if (d.getTime() > now.getTime() + 60_000) return t('time.future')
-  if (now.getTime() - d.getTime() > MAX_ACCIDENT_AGE_DAYS * 86400_000) {
-    return t('time.tooOld', { days: MAX_ACCIDENT_AGE_DAYS })
+  const days = maxAccidentAge()
+  if (now.getTime() - d.getTime() > days * 86400_000) {
+    return t('time.tooOld', { days })
   }
   return ''
 }

@@ -9,6 +9,7 @@ router.register("cases", views.StaffCaseViewSet, basename="cases")
 
 urlpatterns = [
     path("owner/checklist", views.ChecklistView.as_view(), name="owner-checklist"),
+    path("owner/settings", views.OwnerSettingsView.as_view(), name="owner-settings"),
     path("owner/liability/questions", views.LiabilityQuestionsView.as_view(), name="owner-liability-questions"),
     path("agreement/<str:receipt_no>", views.AgreementView.as_view(), name="agreement"),
     path("agreement/<str:receipt_no>/confirm", views.AgreementConfirmView.as_view(), name="agreement-confirm"),

@@ -35,6 +35,7 @@ from apps.common.throttling import (
     UploadThrottle,
 )
 from apps.system.audit import audit
+from apps.system.parameters import owner_settings
 
 from .filters import CaseFilter
 from .serializers import (
@@ -102,6 +103,31 @@ class ChecklistView(APIView):
         "ChecklistItem", {"key": serializers.CharField(), "question": serializers.CharField()}, many=True))
     def get(self, request):
         return Response([{"key": k, "question": q} for k, q in CHECKLIST])
+
+
+OwnerSettings = inline_serializer("OwnerSettings", {
+    "required_media_slots": serializers.ListField(child=serializers.CharField(), help_text="必拍照片位代码，如 scene_front"),
+    "max_accident_age_days": serializers.IntegerField(), "photo_max_mb": serializers.IntegerField(),
+    "video_max_mb": serializers.IntegerField(),
+    "review_service_hours": serializers.RegexField(r"^\d{2}:\d{2}-\d{2}:\d{2}$")})
+
+
+class OwnerSettingsView(APIView):
+    """City-admin parameters the H5 applies before the server would (nothing personal: cacheable)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(summary="车主端参数（必拍照片位、可报案天数、文件大小上限、审核服务时间）", responses=OwnerSettings,
+                   examples=[OpenApiExample("默认值", value={
+                       "required_media_slots": ["scene_front", "scene_rear", "scene_contact"],
+                       "max_accident_age_days": 7, "photo_max_mb": 15, "video_max_mb": 200,
+                       "review_service_hours": "00:00-24:00"}, response_only=True)])
+    def get(self, request):
+        response = Response(owner_settings())
+        response["Cache-Control"] = "public, max-age=60"
+        return response
 
 
 class OwnerCaseViewSet(viewsets.ViewSet):

@@ -39,6 +39,8 @@ def test_invalid_values_are_refused_in_chinese_and_nothing_changes(demo, client_
         ("retention_action", "shred", "取值必须是以下之一"),
         ("required_media_slots", "scene_front,selfie", "未知的照片位"),
         ("review_service_hours", 8, "请输入文字"),
+        ("review_service_hours", "abc", "请按“08:00-20:00”的格式填写"),
+        ("review_service_hours", "20:00-08:00", "开始时刻必须早于结束时刻"),
     ]
     for key, value, message in cases:
         response = admin.patch(f"{URL}/{key}", {"value": value}, format="json")
