@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.cases.models import Case, CaseEvent, InsurerClaim
+from apps.cases.models import Case, CaseEvent, InsurerClaim, Status
 from apps.cases.receipts import normalize_receipt_no
 from apps.cases.selectors import cases_for_insurer
 from apps.common.exceptions import ApiError
@@ -45,6 +45,9 @@ def record_claim(request, receipt_no: str, claim_no: str, accepted_at) -> Insure
         case = cases_for_insurer(company.pk).filter(receipt_no=normalize_receipt_no(receipt_no)).first()
         if case is None:
             raise ApiError("not_found", "未找到该受理号对应的本公司承保案件。", 404)
+        if case.status == Status.VOIDED:
+            # The owner reports again and gets a new receipt number; the claim belongs to that case.
+            raise ApiError("case_voided", "该报案已作废，车主重新报案后请用新的受理号登记理赔。", 409)
         claim, _ = InsurerClaim.objects.update_or_create(
             case=case, company=company, defaults={"claim_no": claim_no, "accepted_at": when, "recorded_by": request.user}
         )
