@@ -16,7 +16,10 @@ export interface CaseLocation {
   lng: number
   lat: number
   coord_system: 'wgs84' | 'gcj02'
+  /** The standardised address when the H5 could get one, else the owner's own words. */
   address: string
+  /** The owner's own description beside a standardised address. */
+  detail?: string
   gcj02?: LngLat
   wgs84?: LngLat
 }
