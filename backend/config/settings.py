@@ -291,6 +291,12 @@ WECHAT_OAUTH_BASE_URL = os.environ.get("WECHAT_OAUTH_BASE_URL", "")
 WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID", "")
 WECHAT_ENABLED = bool(WECHAT_APP_ID and WECHAT_APP_SECRET)
 
+# AMap (高德) Web Service API v3 for reverse geocoding and place search. Empty URL = not configured: the
+# owner's address falls back to the county from the jurisdiction polygons and search answers 503.
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "")  # e.g. https://restapi.amap.com; tests point this at a local fake
+GEOCODER_KEY = os.environ.get("GEOCODER_KEY", "")
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))  # seconds; a driver at the roadside must not wait
+
 # Security headers. Behind TLS in production; the embedded mode serves plain HTTP on localhost.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,4 +7,6 @@ urlpatterns = [
     path("units/jurisdictions", views.JurisdictionsView.as_view(), name="units-jurisdictions"),
     path("units/transfer-targets", views.TransferTargetsView.as_view(), name="units-transfer-targets"),
     path("units", views.UnitListView.as_view(), name="units-list"),
+    path("owner/address", views.OwnerAddressView.as_view(), name="owner-address"),
+    path("owner/address/search", views.OwnerAddressSearchView.as_view(), name="owner-address-search"),
 ]

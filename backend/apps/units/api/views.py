@@ -1,3 +1,4 @@
+import logging
 import math
 
 from django.core.cache import cache
@@ -8,11 +9,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.exceptions import ApiError
-from apps.common.permissions import IsStaff
+from apps.common.permissions import IsOwner, IsStaff
 from apps.common.scoping import scope_units
 from apps.common.throttling import PublicThrottle
+from apps.units import addresses, geocoder
 from apps.units.geo import COORD_SYSTEMS, jurisdictions
 from apps.units.models import Unit, UnitKind
+
+log = logging.getLogger(__name__)
+
+
+# Same wording as the draft's location checks (apps/cases/validation.py).
+LNG_INVALID, LNG_REQUIRED = "经度必须是数字。", "缺少经度。"
+LAT_INVALID, LAT_REQUIRED = "纬度必须是数字。", "缺少纬度。"
+COORD_SYSTEM_INVALID, COORD_SYSTEM_REQUIRED = "坐标系只能是 wgs84 或 gcj02。", "缺少坐标系。"
+OUT_OF_RANGE = "坐标超出范围：经度应在 -180~180，纬度应在 -90~90 之间。"
+QUERY_LENGTH = "请输入 2 到 50 个字的地名或地址。"
+SEARCH_NOT_CONFIGURED = "地址搜索暂不可用，请在地图上点选事故位置。"
+SEARCH_FAILED = "地图服务暂时无法访问，请稍后重试或在地图上点选事故位置。"
+
+ErrorBody = inline_serializer("AddressError", {"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
 class UnitBriefSerializer(serializers.Serializer):
@@ -115,3 +131,72 @@ def public_contacts() -> list[dict]:
         ]
         cache.set(key, rows, 60)
     return rows
+
+
+class PointQuery(serializers.Serializer):
+    lng = serializers.FloatField(error_messages={"invalid": LNG_INVALID, "required": LNG_REQUIRED, "null": LNG_REQUIRED})
+    lat = serializers.FloatField(error_messages={"invalid": LAT_INVALID, "required": LAT_REQUIRED, "null": LAT_REQUIRED})
+    coord_system = serializers.ChoiceField(choices=COORD_SYSTEMS, error_messages={
+        "invalid_choice": COORD_SYSTEM_INVALID, "required": COORD_SYSTEM_REQUIRED})
+
+    def validate(self, data):
+        lng, lat = data["lng"], data["lat"]
+        if not (math.isfinite(lng) and math.isfinite(lat)) or not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            raise serializers.ValidationError(OUT_OF_RANGE)
+        return data
+
+
+class SearchQuery(serializers.Serializer):
+    q = serializers.CharField(min_length=2, max_length=50, error_messages={
+        "required": QUERY_LENGTH, "blank": QUERY_LENGTH, "min_length": QUERY_LENGTH, "max_length": QUERY_LENGTH,
+        "invalid": QUERY_LENGTH, "null_characters_not_allowed": QUERY_LENGTH, "surrogate_characters_not_allowed": QUERY_LENGTH})
+
+
+class OwnerAddressView(APIView):
+    """The standardised address of a point the owner picked or the phone located."""
+
+    permission_classes = [IsOwner]
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(
+        summary="车主：坐标转标准地址（逆地理编码；地图服务不可用时按辖区给出县级地址）",
+        parameters=[OpenApiParameter("lng", float, required=True), OpenApiParameter("lat", float, required=True),
+                    OpenApiParameter("coord_system", str, enum=list(COORD_SYSTEMS), required=True)],
+        responses={200: inline_serializer("OwnerAddress", {
+            "address": serializers.CharField(allow_blank=True), "county": serializers.CharField(allow_blank=True),
+            "source": serializers.ChoiceField(choices=[addresses.SOURCE_MAP, addresses.SOURCE_JURISDICTION])}),
+            400: ErrorBody},
+    )
+    def get(self, request):
+        query = PointQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return Response(addresses.address_at(data["lng"], data["lat"], data["coord_system"]))
+
+
+class OwnerAddressSearchView(APIView):
+    """Places in Baise by name or address, for an owner who types instead of picking on the map."""
+
+    permission_classes = [IsOwner]
+    throttle_classes = [PublicThrottle]
+
+    @extend_schema(
+        summary="车主：按地名或地址搜索百色辖区内的地点（GCJ-02；未配置地图服务时 503）",
+        parameters=[OpenApiParameter("q", str, required=True, description="2–50 个字")],
+        responses={200: inline_serializer("OwnerAddressSearch", {"results": inline_serializer("OwnerAddressPlace", {
+            "name": serializers.CharField(), "address": serializers.CharField(allow_blank=True),
+            "lng": serializers.FloatField(), "lat": serializers.FloatField(),
+            "coord_system": serializers.ChoiceField(choices=["gcj02"]), "county": serializers.CharField()}, many=True)}),
+            400: ErrorBody, 503: ErrorBody},
+    )
+    def get(self, request):
+        query = SearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if not geocoder.is_configured():
+            raise ApiError("geocoder_unavailable", SEARCH_NOT_CONFIGURED, 503)
+        try:
+            results = addresses.search_places(query.validated_data["q"])
+        except geocoder.GeocoderError as exc:
+            log.warning("place search failed: %s %s", exc.info, exc.infocode)
+            raise ApiError("geocoder_unavailable", SEARCH_FAILED, 503) from None
+        return Response({"results": results})
