@@ -6,6 +6,8 @@ import type {
   Insurer,
   ListOrPage,
   LocateResult,
+  AddressSearchResult,
+  ReverseAddress,
   Media,
   OwnerCase,
   CoordSystem,
@@ -61,6 +63,26 @@ export async function locateUnit(lng: number, lat: number, coordSystem: CoordSys
     params: { lng, lat, coord_system: coordSystem },
   })
   return data
+}
+
+/** The standardised address of a point; `source: 'jurisdiction'` is county-level text only. */
+export async function reverseAddress(
+  lng: number,
+  lat: number,
+  coordSystem: CoordSystem,
+): Promise<ReverseAddress> {
+  const { data } = await http.get<ReverseAddress>('/owner/address', {
+    params: { lng, lat, coord_system: coordSystem },
+  })
+  return data
+}
+
+/** Places in Baise matching what the owner typed (2-50 chars); 503 when no geocoder is set up. */
+export async function searchAddress(q: string): Promise<AddressSearchResult[]> {
+  const { data } = await http.get<{ results?: AddressSearchResult[] }>('/owner/address/search', {
+    params: { q },
+  })
+  return Array.isArray(data?.results) ? data.results : []
 }
 
 export async function fetchJurisdictions() {

@@ -5,6 +5,26 @@ export interface DraftLocation {
   lat: number
   coord_system: CoordSystem
   address: string
+  /** The owner's own words, sent when `address` holds the standardised text (≤ 300 chars). */
+  detail?: string
+}
+
+/** `GET /owner/address`: the standardised address of a point. */
+export interface ReverseAddress {
+  address: string
+  county: string
+  /** `jurisdiction`: no map service, only the county-level text is known. */
+  source: 'map' | 'jurisdiction'
+}
+
+/** One hit of `GET /owner/address/search` (always inside Baise). */
+export interface AddressSearchResult {
+  name: string
+  address: string
+  lng: number
+  lat: number
+  coord_system: CoordSystem
+  county: string
 }
 
 export interface PartyInput {

@@ -11,9 +11,25 @@ export interface FormState {
   location: DraftLocation | null
   /** Where the pin sits on our GCJ-02 map (differs from `location` for a WGS-84 fix). */
   mapPoint: { lng: number; lat: number } | null
+  /**
+   * What the owner typed: the address itself, or only an optional description when a
+   * map-sourced standard address exists.
+   */
   address: string
+  /**
+   * The standardised address of `location` (reverse lookup or a search result); null when none
+   * could be fetched. Absent in drafts saved before it existed (restored as null).
+   */
+  standardAddress: StandardAddress | null
   occurred_at: string | null
   parties: PartyInput[]
+}
+
+export interface StandardAddress {
+  address: string
+  county: string
+  /** `jurisdiction`: county-level text only; the owner's words then remain the address. */
+  source: 'map' | 'jurisdiction'
 }
 
 export interface PersistedDraft {

@@ -16,6 +16,7 @@ import {
   type FormState,
   type LastReceipt,
   type PersistedDraft,
+  type StandardAddress,
 } from './persistence'
 import { STEPS, stepForField, stepIndex, type StepKey } from './steps'
 import { t } from '@/i18n'
@@ -44,6 +45,7 @@ function emptyForm(): FormState {
     location: null,
     mapPoint: null,
     address: '',
+    standardAddress: null,
     occurred_at: null,
     parties: [emptyParty(), emptyParty()],
   }
@@ -64,11 +66,27 @@ function freshDraft(): PersistedDraft {
   }
 }
 
+function isStandardAddress(v: unknown): v is StandardAddress {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as StandardAddress).address === 'string' &&
+    ((v as StandardAddress).source === 'map' || (v as StandardAddress).source === 'jurisdiction')
+  )
+}
+
+/** Limits of the server's draft `location` object. */
+export const ADDRESS_MAX = 200
+export const DETAIL_MAX = 300
+export const MIN_ADDRESS = 2
+
 function loadDraft(): PersistedDraft {
   const saved = readJson<PersistedDraft>(DRAFT_KEY)
   if (!saved || saved.version !== 1 || !saved.form) return freshDraft()
   const base = freshDraft()
   const form = { ...base.form, ...saved.form }
+  // Drafts from before the standard address existed: behave as they did (owner's text only).
+  if (!isStandardAddress(form.standardAddress)) form.standardAddress = null
   if (!Array.isArray(form.parties) || form.parties.length < MIN_PARTIES) {
     form.parties = [...(form.parties ?? []), emptyParty(), emptyParty()].slice(
       0,
@@ -171,13 +189,29 @@ export const useWizardStore = defineStore('wizard', () => {
   }
 
   // ---- form fields -----------------------------------------------------
+  /**
+   * A new point. Any standard address belonged to the old point, so it goes unless the caller
+   * already knows the new one (a search result).
+   */
   function setLocation(
-    loc: Omit<DraftLocation, 'address'>,
+    loc: Omit<DraftLocation, 'address' | 'detail'>,
     mapPoint: { lng: number; lat: number },
+    standard: StandardAddress | null = null,
   ) {
-    state.form.location = { ...loc, address: state.form.address }
+    state.form.location = {
+      lng: loc.lng,
+      lat: loc.lat,
+      coord_system: loc.coord_system,
+      address: state.form.address,
+    }
     state.form.mapPoint = { ...mapPoint }
+    state.form.standardAddress = standard ? { ...standard } : null
     markDirty(['location'])
+  }
+
+  function setStandardAddress(standard: StandardAddress | null) {
+    state.form.standardAddress = standard ? { ...standard } : null
+    if (state.form.location) markDirty(['location'])
   }
 
   function setAddress(address: string) {
@@ -228,6 +262,14 @@ export const useWizardStore = defineStore('wizard', () => {
   )
 
   const locationValid = computed(() => state.form.location !== null)
+  /** A map-sourced standard address makes the owner's own words optional. */
+  const hasStandardAddress = computed(() => {
+    const sa = state.form.standardAddress
+    return !!sa && sa.source === 'map' && sa.address.trim().length >= MIN_ADDRESS
+  })
+  const addressValid = computed(
+    () => hasStandardAddress.value || state.form.address.trim().length >= MIN_ADDRESS,
+  )
   const timeError = computed(() => occurredAtError(state.form.occurred_at))
 
   const hasData = computed(() => checklistPassed.value && stepIndex(state.furthest) > 1)
@@ -245,7 +287,7 @@ export const useWizardStore = defineStore('wizard', () => {
         return out
       }
       case 'location':
-        return f.location ? { ...f.location, address: f.address } : null
+        return locationPayload()
       case 'occurred_at':
         return f.occurred_at
       case 'parties':
@@ -259,6 +301,26 @@ export const useWizardStore = defineStore('wizard', () => {
           driver_name: p.driver_name.trim(),
         }))
     }
+  }
+
+  /**
+   * With a standard address: that text is `address`, the owner's words are `detail`.
+   * Without one (offline, lookup failed, county-level text only): the owner's text is `address`.
+   */
+  function locationPayload(): DraftLocation | null {
+    const f = state.form
+    if (!f.location) return null
+    const { lng, lat, coord_system } = f.location
+    if (hasStandardAddress.value && f.standardAddress) {
+      return {
+        lng,
+        lat,
+        coord_system,
+        address: f.standardAddress.address.trim().slice(0, ADDRESS_MAX),
+        detail: f.address.trim().slice(0, DETAIL_MAX),
+      }
+    }
+    return { lng, lat, coord_system, address: f.address }
   }
 
   function fullPayload(): DraftPayload {
@@ -577,6 +639,8 @@ export const useWizardStore = defineStore('wizard', () => {
     checklistPassed,
     partiesValid,
     locationValid,
+    hasStandardAddress,
+    addressValid,
     timeError,
     hasData,
     resumable,
@@ -588,6 +652,7 @@ export const useWizardStore = defineStore('wizard', () => {
     prev,
     setLocation,
     setAddress,
+    setStandardAddress,
     setOccurredAt,
     updateParty,
     addParty,
