@@ -33,12 +33,14 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from shapely import STRtree
 from shapely.geometry import Point, shape
+
+from apps.common.fake_service import LocalFakeService
 
 from .geo import distance_m
 
@@ -99,8 +101,10 @@ GAZETTEER = (
 )
 
 
-class FakeAMap:
+class FakeAMap(LocalFakeService):
     """State of the fake plus the server thread. Every method is safe to call from the test thread."""
+
+    thread_name = "fake-amap"
 
     def __init__(self, key: str = DEFAULT_KEY, host: str = "127.0.0.1", port: int = 0) -> None:
         self.key = key
@@ -114,40 +118,14 @@ class FakeAMap:
         self._county_names = [f["properties"]["name"] for f in counties]
         self._county_geoms = [shape(f["geometry"]) for f in counties]
         self._county_tree = STRtree(self._county_geoms)
-        self.host = "127.0.0.1" if host in ("", "0.0.0.0") else host
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), host, port)
 
     # --- lifecycle -----------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     @property
     def base_url(self) -> str:
         """Value for GEOCODER_URL (AMap's is https://restapi.amap.com)."""
         return f"http://{self.host}:{self.port}"
-
-    def start(self) -> FakeAMap:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fake-amap", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeAMap:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- test controls -------------------------------------------------------------------------
 
@@ -289,12 +267,7 @@ def main() -> None:  # pragma: no cover - manual use
     args = parser.parse_args()
     fake = FakeAMap(args.key, args.host, args.port)
     print(f"fake AMap on {fake.base_url}  (GEOCODER_URL={fake.base_url} GEOCODER_KEY={args.key})")
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._server.server_close()
+    fake.serve_forever()
 
 
 if __name__ == "__main__":  # pragma: no cover

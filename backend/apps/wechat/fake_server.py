@@ -32,8 +32,10 @@ import secrets
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from apps.common.fake_service import LocalFakeService
 
 DEFAULT_APP_ID = "wx0fake0appid0001"
 DEFAULT_SECRET = "fake-app-secret-0123456789abcdef"
@@ -64,8 +66,10 @@ def error(errcode: int, errmsg: str | None = None) -> dict:
     return {"errcode": errcode, "errmsg": f"{errmsg or ERRORS.get(errcode, 'error')} rid: {secrets.token_hex(4)}-{secrets.token_hex(6)}"}
 
 
-class FakeWeChat:
+class FakeWeChat(LocalFakeService):
     """State of the fake plus the server thread. Every method is safe to call from the test thread."""
+
+    thread_name = "fake-wechat"
 
     def __init__(self, app_id: str = DEFAULT_APP_ID, secret: str = DEFAULT_SECRET,
                  template_ids: tuple[str, ...] = (DEFAULT_TEMPLATE_ID,), host: str = "127.0.0.1", port: int = 0,
@@ -86,16 +90,9 @@ class FakeWeChat:
         self.tickets: list[str] = []
         self._injected: dict[str, list[dict]] = {}
         self._msgid = 1000
-        self.host = "127.0.0.1" if host in ("", "0.0.0.0") else host
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(self._handler_class(), host, port)
 
     # --- lifecycle -----------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -106,25 +103,6 @@ class FakeWeChat:
     def oauth_base_url(self) -> str:
         """Value for WECHAT_OAUTH_BASE_URL (WeChat's is https://open.weixin.qq.com/connect/)."""
         return self.base_url + "connect/"
-
-    def start(self) -> FakeWeChat:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wechat", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeWeChat:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- test controls -------------------------------------------------------------------------
 
@@ -320,12 +298,7 @@ def main() -> None:  # pragma: no cover - manual use
     fake = FakeWeChat(args.app_id, args.secret, (args.template_id,), args.host, args.port)
     print(f"fake WeChat on {fake.base_url}  (WECHAT_API_BASE_URL={fake.base_url} "
           f"WECHAT_OAUTH_BASE_URL={fake.oauth_base_url} WECHAT_APP_ID={args.app_id})")
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._server.server_close()
+    fake.serve_forever()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.cases.validation import (  # the draft's own wording for the same mistakes
+    COORD_SYSTEM_INVALID,
+    COORD_SYSTEM_REQUIRED,
+    LAT_INVALID,
+    LAT_REQUIRED,
+    LNG_INVALID,
+    LNG_REQUIRED,
+    OUT_OF_RANGE,
+)
 from apps.common.exceptions import ApiError
 from apps.common.permissions import IsOwner, IsStaff
 from apps.common.scoping import scope_units
@@ -19,11 +28,6 @@ from apps.units.models import Unit, UnitKind
 log = logging.getLogger(__name__)
 
 
-# Same wording as the draft's location checks (apps/cases/validation.py).
-LNG_INVALID, LNG_REQUIRED = "经度必须是数字。", "缺少经度。"
-LAT_INVALID, LAT_REQUIRED = "纬度必须是数字。", "缺少纬度。"
-COORD_SYSTEM_INVALID, COORD_SYSTEM_REQUIRED = "坐标系只能是 wgs84 或 gcj02。", "缺少坐标系。"
-OUT_OF_RANGE = "坐标超出范围：经度应在 -180~180，纬度应在 -90~90 之间。"
 QUERY_LENGTH = "请输入 2 到 50 个字的地名或地址。"
 SEARCH_NOT_CONFIGURED = "地址搜索暂不可用，请在地图上点选事故位置。"
 SEARCH_FAILED = "地图服务暂时无法访问，请稍后重试或在地图上点选事故位置。"
