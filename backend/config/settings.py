@@ -251,6 +251,7 @@ REST_FRAMEWORK = {
         "upload": os.environ.get("THROTTLE_UPLOAD", "120/min"),
         "submit": os.environ.get("THROTTLE_SUBMIT", "30/min"),
         "insurer_lookup": os.environ.get("THROTTLE_INSURER", "60/min"),
+        "address": os.environ.get("THROTTLE_ADDRESS", "30/min"),
         "public": os.environ.get("THROTTLE_PUBLIC", "600/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -123,3 +123,9 @@ class SubmitThrottle(UserScopedThrottle):
 
 class InsurerLookupThrottle(UserScopedThrottle):
     scope = "insurer_lookup"
+
+
+class AddressThrottle(UserScopedThrottle):
+    """Per owner: every address lookup may cost a call against the map service's daily quota."""
+
+    scope = "address"

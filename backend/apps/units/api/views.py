@@ -20,7 +20,7 @@ from apps.cases.validation import (  # the draft's own wording for the same mist
 from apps.common.exceptions import ApiError
 from apps.common.permissions import IsOwner, IsStaff
 from apps.common.scoping import scope_units
-from apps.common.throttling import PublicThrottle
+from apps.common.throttling import AddressThrottle, PublicThrottle
 from apps.units import addresses, geocoder
 from apps.units.geo import COORD_SYSTEMS, jurisdictions
 from apps.units.models import Unit, UnitKind
@@ -160,7 +160,7 @@ class OwnerAddressView(APIView):
     """The standardised address of a point the owner picked or the phone located."""
 
     permission_classes = [IsOwner]
-    throttle_classes = [PublicThrottle]
+    throttle_classes = [PublicThrottle, AddressThrottle]
 
     @extend_schema(
         summary="车主：坐标转标准地址（逆地理编码；地图服务不可用时按辖区给出县级地址）",
@@ -182,7 +182,7 @@ class OwnerAddressSearchView(APIView):
     """Places in Baise by name or address, for an owner who types instead of picking on the map."""
 
     permission_classes = [IsOwner]
-    throttle_classes = [PublicThrottle]
+    throttle_classes = [PublicThrottle, AddressThrottle]
 
     @extend_schema(
         summary="车主：按地名或地址搜索百色辖区内的地点（GCJ-02；未配置地图服务时 503）",

@@ -181,3 +181,16 @@ def test_schema_documents_both_endpoints(api):
     assert {p["name"] for p in reverse["parameters"]} == {"lng", "lat", "coord_system"}
     assert {"200", "400"} <= set(reverse["responses"]) and {"200", "400", "503"} <= set(search["responses"])
     assert {"ownerToken": []} in reverse["security"] and {"ownerToken": []} in search["security"]
+
+
+def test_lookups_are_limited_per_owner(demo, owner_client, settings):
+    """Each lookup may spend the map service's daily quota: one owner cannot drain it."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "address": "3/min"}}
+    first, second = owner_client(), owner_client()
+    for _ in range(3):
+        address(first, *PINGGUO_FIELD)
+    refused = first.get(ADDRESS, {"lng": PINGGUO_FIELD[0], "lat": PINGGUO_FIELD[1], "coord_system": "gcj02"})
+    assert refused.status_code == 429 and refused.json()["detail"]
+    assert first.get(SEARCH, {"q": "人民医院"}).status_code == 429
+    assert address(second, *PINGGUO_FIELD)["county"] == "平果市"  # another owner is not affected
