@@ -20,8 +20,6 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from .geo import distance_m
-
 CITY = "百色"
 PAGE_SIZE = 10
 
@@ -136,11 +134,11 @@ def reverse(lng: float, lat: float) -> dict:
     }
 
 
-def search(q: str, near: tuple[float, float] | None = None) -> list[dict]:
+def search(q: str) -> list[dict]:
     """Places in Baise matching `q`, at most PAGE_SIZE.
 
-    -> [{"id", "name", "address", "lng", "lat", "province", "city", "district"}] in AMap's order, or nearest
-    first when `near` (a GCJ-02 (lng, lat)) is given. Places without a readable location are dropped.
+    -> [{"id", "name", "address", "lng", "lat", "province", "city", "district"}] in AMap's order. Places
+    without a readable location are dropped.
     """
     body = _get("/v3/place/text", {"keywords": q, "city": CITY, "citylimit": "true", "offset": PAGE_SIZE, "page": 1})
     pois = body.get("pois")
@@ -161,6 +159,4 @@ def search(q: str, near: tuple[float, float] | None = None) -> list[dict]:
             "lng": point[0], "lat": point[1],
             "province": _text(poi.get("pname")), "city": _text(poi.get("cityname")), "district": _text(poi.get("adname")),
         })
-    if near is not None:
-        results.sort(key=lambda r: distance_m(near[0], near[1], r["lng"], r["lat"]))
     return results[:PAGE_SIZE]
