@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from apps.common import fastsql
 from apps.common.exceptions import ApiError, Conflict
-from apps.system.parameters import params
+from apps.system.parameters import params, required_media_slots
 from apps.units.geo import both_datums, jurisdictions
 from apps.wechat.models import Owner
 
@@ -213,8 +213,7 @@ def missing_for_submit(case: Case, media: list[Media] | None = None, parties: li
         except serializers.ValidationError as exc:
             missing.append({"field": "occurred_at", "message": str(exc.detail[0])})
     present = {m.slot for m in media} if media is not None else set(case.media.values_list("slot", flat=True))
-    required = [s for s in str(params.get("required_media_slots")).split(",") if s]
-    for slot in required:
+    for slot in required_media_slots():
         if slot not in present:
             missing.append({"field": f"media.{slot}", "message": f"请上传“{SCENE_SLOTS.get(slot, slot)}”照片。"})
     parties = list(case.parties.all()) if parties is None else parties

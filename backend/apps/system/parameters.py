@@ -186,13 +186,18 @@ class Parameters:
 
 params = Parameters()
 
+
+def required_media_slots() -> list[str]:
+    """The photo slots a draft must have before it is submitted, in order."""
+    return [s.strip() for s in str(params.get("required_media_slots")).split(",") if s.strip()]
+
 # What the car-owner H5 needs before a session exists (GET /api/v1/owner/settings). Nothing personal.
 OWNER_KEYS = ("required_media_slots", "max_accident_age_days", "photo_max_mb", "video_max_mb", "review_service_hours")
 
 
 def owner_settings() -> dict[str, Any]:
     values = {key: params.get(key) for key in OWNER_KEYS}
-    values["required_media_slots"] = [s.strip() for s in str(values["required_media_slots"]).split(",") if s.strip()]
+    values["required_media_slots"] = required_media_slots()
     try:  # a row saved before the value was validated must not break every owner page
         values["review_service_hours"] = _service_hours(str(values["review_service_hours"]).strip())
     except ValidationError:
