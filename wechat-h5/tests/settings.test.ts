@@ -11,6 +11,7 @@ import {
   DEFAULT_SETTINGS,
   SETTINGS_KEY,
   loadSettings,
+  maxAccidentAgeDays,
   maxPhotoBytes,
   maxVideoBytes,
   resetSettings,
@@ -19,7 +20,7 @@ import {
 } from '@/services/settings'
 import { isRequiredSlot, requiredSceneSlots } from '@/stores/steps'
 import { useUploadsStore } from '@/stores/uploads'
-import { maxAccidentAge, occurredAtError, toShanghaiIso } from '@/utils/time'
+import { occurredAtError, toShanghaiIso } from '@/utils/time'
 import PhotosStep from '@/views/report/PhotosStep.vue'
 import CaseProgress from '@/components/CaseProgress.vue'
 
@@ -54,7 +55,7 @@ describe('owner settings', () => {
     expect(await loadSettings(true)).toBe(false)
     expect({ ...settings }).toEqual(DEFAULT_SETTINGS)
     expect(requiredSceneSlots()).toEqual(['scene_front', 'scene_rear', 'scene_contact'])
-    expect(maxAccidentAge()).toBe(7)
+    expect(maxAccidentAgeDays()).toBe(7)
     expect(maxPhotoBytes()).toBe(15 * MB)
     expect(maxVideoBytes()).toBe(200 * MB)
     expect(serviceHours()).toBeNull() // 00:00-24:00: round the clock, nothing to say
@@ -70,7 +71,7 @@ describe('owner settings', () => {
     expect(await loadSettings(true)).toBe(false)
     expect({ ...settings }).toEqual(CITY)
     expect(requiredSceneSlots()).toEqual(['scene_front', 'scene_contact'])
-    expect(maxAccidentAge()).toBe(3)
+    expect(maxAccidentAgeDays()).toBe(3)
     expect(JSON.parse(localStorage.getItem(SETTINGS_KEY)!)).toEqual(CITY)
   })
 

@@ -59,17 +59,12 @@ export function formatShanghai(
   return `${p.year}年${p.month}月${p.day}日 ${time}`
 }
 
-/** How many days back an accident may be reported (a city setting; 7 by default). */
-export function maxAccidentAge(): number {
-  return maxAccidentAgeDays()
-}
-
 /** Client-side hint only; the server applies the configured limits. */
 export function occurredAtError(value: string | null | undefined, now = new Date()): string {
   const d = parseIso(value)
   if (!d) return t('time.required')
   if (d.getTime() > now.getTime() + 60_000) return t('time.future')
-  const days = maxAccidentAge()
+  const days = maxAccidentAgeDays()
   if (now.getTime() - d.getTime() > days * 86400_000) {
     return t('time.tooOld', { days })
   }
