@@ -36,8 +36,7 @@ def nearest_service_centre(case):
     candidates = own or list(centres)
     if not candidates:
         return None
-    if case.gcj_lng is None or case.gcj_lat is None:
+    located = [c for c in candidates if c.lng is not None and c.lat is not None]
+    if case.gcj_lng is None or case.gcj_lat is None or not located:
         return candidates[0]
-    located = [c for c in candidates if c.lng is not None and c.lat is not None] or candidates
-    return min(located, key=lambda c: distance_m(case.gcj_lng, case.gcj_lat, c.lng, c.lat)
-               if c.lng is not None and c.lat is not None else float("inf"))
+    return min(located, key=lambda c: distance_m(case.gcj_lng, case.gcj_lat, c.lng, c.lat))
