@@ -5,6 +5,22 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class FakeHandler(BaseHTTPRequestHandler):
+    """GET and POST both go to `_serve(method)`; no access log in the test output."""
+
+    def _serve(self, method: str) -> None:
+        raise NotImplementedError
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self._serve("GET")
+
+    def do_POST(self):  # noqa: N802
+        self._serve("POST")
+
+    def log_message(self, format, *args):
+        pass
+
+
 class LocalFakeService:
     """Subclasses build their state first, then call `super().__init__` with their request handler."""
 

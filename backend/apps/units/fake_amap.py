@@ -33,14 +33,13 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from apps.common.fake_service import LocalFakeService
+from apps.common.fake_service import FakeHandler, LocalFakeService
 
 from .geo import distance_m
 
@@ -225,7 +224,7 @@ class FakeAMap(LocalFakeService):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(FakeHandler):
             protocol_version = "HTTP/1.1"
 
             def _serve(self, method: str) -> None:
@@ -246,15 +245,6 @@ class FakeAMap(LocalFakeService):
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
                     pass
-
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                self._serve("GET")
-
-            def do_POST(self):  # noqa: N802
-                self._serve("POST")
-
-            def log_message(self, format, *args):  # keep test output clean
-                pass
 
         return Handler
 

@@ -32,10 +32,9 @@ import secrets
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from apps.common.fake_service import LocalFakeService
+from apps.common.fake_service import FakeHandler, LocalFakeService
 
 DEFAULT_APP_ID = "wx0fake0appid0001"
 DEFAULT_SECRET = "fake-app-secret-0123456789abcdef"
@@ -253,7 +252,7 @@ class FakeWeChat(LocalFakeService):
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(FakeHandler):
             protocol_version = "HTTP/1.1"
 
             def _serve(self, method: str) -> None:
@@ -274,15 +273,6 @@ class FakeWeChat(LocalFakeService):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                self._serve("GET")
-
-            def do_POST(self):  # noqa: N802
-                self._serve("POST")
-
-            def log_message(self, format, *args):  # keep test output clean
-                pass
 
         return Handler
 
