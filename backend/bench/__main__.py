@@ -186,6 +186,34 @@ def combine(runs: list[dict]) -> dict:
     return merged
 
 
+def make_phone_photo(directory: Path) -> str:
+    """A 12-megapixel JPEG (4000 x 3000), the size a phone camera takes, from the first bench photo."""
+    from PIL import Image
+
+    path = directory / "phone-12mp.jpg"
+    with Image.open(directory / "photo0.jpg") as small:
+        small.resize((4000, 3000)).save(path, "JPEG", quality=88)
+    return str(path)
+
+
+def measure_photo_check(paths: list[str], n: int) -> dict:
+    """check_image() in this process, per photo: decoding, hash, thumbnail (no storage, no HTTP)."""
+    from django.core.files import File
+
+    from apps.cases.media_files import check_image
+
+    times = []
+    for path in paths:
+        with open(path, "rb") as fh:
+            upload = File(fh, name=Path(path).name)
+            check_image(upload, 64 * MB)
+            for _ in range(n):
+                t0 = time.perf_counter()
+                check_image(upload, 64 * MB)
+                times.append(time.perf_counter() - t0)
+    return summary(times)
+
+
 def make_photos(directory: Path) -> list[str]:
     """Three distinct JPEGs of about 1 MB each (camera-sized, noisy so they do not compress away)."""
     from PIL import Image
@@ -460,6 +488,12 @@ def main() -> int:  # noqa: C901 - one linear script
         if "photos" in phases:
             photos = make_photos(work)
             sizes = [round(os.path.getsize(p) / MB, 2) for p in photos]
+            log("in-process photo check: the three ~1 MB photos, then a 12-megapixel one")
+            phone = make_phone_photo(work)
+            for label, paths in (("~1 MB photo", photos), (f"12-megapixel photo ({os.path.getsize(phone) / MB:.1f} MB)", [phone])):
+                s = measure_photo_check(paths, 30 if not smoke else 5)
+                results["phases"].setdefault("photo_check_inproc", {})[label] = s
+                figure(f"  photo check in-process, check_image(), {label} (info)", s, "-", None)
             log(f"three ~1 MB photos ({sizes} MB), 4 owners uploading at once")
             r = loadgen.load("closed", {**base, "op": "photos", "tokens": owner_tokens[20:40], "photos": photos,
                                         "iterations": 1}, 1, 2)
