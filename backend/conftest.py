@@ -61,6 +61,18 @@ def _media_root(tmp_path, settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _close_worker_thread_connections():
+    """`sync_to_async` (in async tests, and in channels' consumers) runs database work on asgiref's
+    one worker thread. Its connection would stay open after the test and, on PostgreSQL, keep the
+    test database from being dropped at the end of the run."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed once per run; every test then runs inside a transaction that is rolled back."""
