@@ -101,13 +101,13 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def jpeg(color, size=(800, 600)) -> bytes:
+def jpeg(color, size=(800, 600), exif: bytes | None = None) -> bytes:
     buffer = io.BytesIO()
     image = Image.new("RGB", size, color)
     for x in range(0, size[0], 40):  # some structure so thumbnails are not flat
         for y in range(size[1] // 3, size[1] // 3 + 20):
             image.putpixel((x, y), (255, 255, 255))
-    image.save(buffer, "JPEG", quality=85)
+    image.save(buffer, "JPEG", quality=85, **({"exif": exif} if exif else {}))
     return buffer.getvalue()
 
 

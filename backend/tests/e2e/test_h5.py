@@ -8,6 +8,7 @@ import random
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from .conftest import Api, jpeg, shot
@@ -32,11 +33,25 @@ def random_plate() -> str:
     return "桂L" + random.choice(PLATE_LETTERS) + "".join(random.choice("0123456789") for _ in range(4))
 
 
+# The first scene photo is tagged as a phone tags it: stored sideways (orientation 6), with its
+# capture time and GPS position. The H5 redraws photos upright; the tags must still reach the server.
+EXIF_TAKEN = "2026:11:30 10:15:00"
+
+
+def phone_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x0132] = EXIF_TAKEN
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (23.0, 19.0, 54.12), 3: "E", 4: (107.0, 35.0, 1.68)})  # 23.3317 N, 107.5838 E
+    return exif.tobytes()
+
+
 def photo_files(tmp_path) -> list:
     paths = []
     for n, color in enumerate(((200, 60, 50), (50, 140, 200), (90, 170, 80))):
         path = tmp_path / f"scene-{n}.jpg"
-        path.write_bytes(jpeg(color, size=(1200, 900)))
+        path.write_bytes(jpeg(color, size=(1200, 900), exif=phone_exif() if n == 0 else None))
         paths.append(path)
     return paths
 
@@ -180,6 +195,11 @@ def test_driver_completes_a_report_with_real_photos(server_url, new_context, tmp
     assert "平果" in case["unit"]["name"]
     scene = [m for m in case["media"] if m["slot"] in ("scene_front", "scene_rear", "scene_contact")]
     assert sorted(m["slot"] for m in scene) == ["scene_contact", "scene_front", "scene_rear"]
+    front = next(m for m in scene if m["slot"] == "scene_front")
+    # Redrawn upright by the H5 (portrait), and the capture time and place kept from the original.
+    assert front["height"] > front["width"]
+    assert front["exif_taken_at"] and front["exif_taken_at"].startswith("2026-11-30T10:15:00")
+    assert abs(front["exif_lng"] - 107.5838) < 1e-3 and abs(front["exif_lat"] - 23.3317) < 1e-3
     assert [p["plate"] for p in sorted(case["parties"], key=lambda p: p["index"])] == plates
     assert {p["insurer_label"] for p in case["parties"]} == set(names)
 

@@ -1,3 +1,4 @@
+import { exifForRedraw, withExif } from './exif'
 import { maxPhotoBytes } from './settings'
 
 // The size limits are city settings: see maxPhotoBytes / maxVideoBytes in ./settings.
@@ -12,8 +13,9 @@ function canvasToBlob(canvas: HTMLCanvasElement, quality: number): Promise<Blob 
 /**
  * Phones store portrait photos sideways with an EXIF rotation flag that some
  * viewers ignore. Redraw upright as JPEG so officers see what the driver saw.
- * Any failure (old WebView, HEIC, no canvas) returns the original untouched:
- * the server keeps whatever bytes it gets.
+ * The original's EXIF block (capture time, GPS position) goes into the redraw,
+ * tagged upright. Any failure (old WebView, HEIC, no canvas) returns the
+ * original untouched: the server keeps whatever bytes it gets.
  */
 export async function prepareImage(file: File): Promise<{ blob: Blob; name: string }> {
   const original = { blob: file as Blob, name: file.name || 'photo.jpg' }
@@ -28,9 +30,11 @@ export async function prepareImage(file: File): Promise<{ blob: Blob; name: stri
     if (!ctx) return original
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
     bitmap.close?.()
+    const exif = await exifForRedraw(file)
     for (const quality of [0.9, 0.8, 0.65]) {
-      const blob = await canvasToBlob(canvas, quality)
-      if (!blob) return original
+      const drawn = await canvasToBlob(canvas, quality)
+      if (!drawn) return original
+      const blob = exif ? await withExif(drawn, exif) : drawn
       if (blob.size <= maxPhotoBytes()) {
         const base = (file.name || 'photo').replace(/\.[^.]+$/, '')
         return { blob, name: `${base}.jpg` }

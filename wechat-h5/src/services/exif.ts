@@ -1,0 +1,86 @@
+// A photo redrawn on a canvas loses its EXIF block, and with it the capture time and GPS position
+// the server checks against the declared time and place. These helpers carry the original block
+// over into the redrawn JPEG, with its orientation set to "upright" because the redraw already
+// turned the pixels.
+
+const SOI = [0xff, 0xd8]
+const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] // "Exif\0\0"
+const ORIENTATION_TAG = 0x0112
+const SHORT = 3
+
+/** How much of a file to read to find its EXIF block: the block itself is at most 64 KB. */
+export const EXIF_SCAN_BYTES = 128 * 1024
+
+function startsWith(bytes: Uint8Array, at: number, expected: number[]): boolean {
+  return expected.every((value, i) => bytes[at + i] === value)
+}
+
+/**
+ * The APP1 EXIF segment (marker and length included) of a JPEG, from the first bytes of the file,
+ * or null when there is none or the markers before it do not parse.
+ */
+export function exifSegment(head: Uint8Array): Uint8Array | null {
+  if (!startsWith(head, 0, SOI)) return null
+  let at = 2
+  while (at + 4 <= head.length) {
+    if (head[at] !== 0xff) return null
+    const marker = head[at + 1]
+    if (marker === 0xff) {
+      at += 1 // fill byte before a marker
+      continue
+    }
+    if (marker === 0xda || marker === 0xd9) return null // image data begins: no metadata after it
+    const length = (head[at + 2] << 8) | head[at + 3]
+    if (length < 2) return null
+    const end = at + 2 + length
+    if (marker === 0xe1 && length >= 2 + EXIF_HEADER.length && startsWith(head, at + 4, EXIF_HEADER)) {
+      return end <= head.length ? head.slice(at, end) : null
+    }
+    at = end
+  }
+  return null
+}
+
+/**
+ * A copy of an EXIF segment whose orientation (if it has one) says "upright", or null when the
+ * block is malformed: a photo drawn upright and still tagged as turned would be turned twice.
+ */
+export function uprightExif(segment: Uint8Array): Uint8Array | null {
+  const copy = segment.slice()
+  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength)
+  const tiff = 4 + EXIF_HEADER.length
+  if (copy.length < tiff + 8) return null
+  const order = view.getUint16(tiff)
+  if (order !== 0x4949 && order !== 0x4d4d) return null // "II" little-endian, "MM" big-endian
+  const little = order === 0x4949
+  if (view.getUint16(tiff + 2, little) !== 42) return null
+  const ifd0 = tiff + view.getUint32(tiff + 4, little)
+  if (ifd0 + 2 > copy.length) return null
+  const entries = view.getUint16(ifd0, little)
+  if (ifd0 + 2 + entries * 12 > copy.length) return null
+  for (let i = 0; i < entries; i += 1) {
+    const entry = ifd0 + 2 + i * 12
+    if (view.getUint16(entry, little) !== ORIENTATION_TAG) continue
+    if (view.getUint16(entry + 2, little) !== SHORT) return null
+    view.setUint16(entry + 8, 1, little)
+  }
+  return copy
+}
+
+/** The JPEG with the EXIF segment inserted right after its start-of-image marker. */
+export async function withExif(jpeg: Blob, segment: Uint8Array): Promise<Blob> {
+  const start = new Uint8Array(await jpeg.slice(0, 2).arrayBuffer())
+  if (!startsWith(start, 0, SOI)) return jpeg
+  return new Blob([jpeg.slice(0, 2), segment as BlobPart, jpeg.slice(2)], { type: 'image/jpeg' })
+}
+
+/** The original photo's EXIF segment, ready to go into its upright redraw, or null. */
+export async function exifForRedraw(file: Blob): Promise<Uint8Array | null> {
+  try {
+    const head = new Uint8Array(await file.slice(0, EXIF_SCAN_BYTES).arrayBuffer())
+    const segment = exifSegment(head)
+    return segment ? uprightExif(segment) : null
+  } catch {
+    return null
+  }
+}
