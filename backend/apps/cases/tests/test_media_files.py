@@ -34,6 +34,19 @@ def upright_reference(data: bytes) -> Image.Image:
         return ImageOps.exif_transpose(image)
 
 
+def assert_upright_thumbnail(thumbnail: bytes, reference: Image.Image) -> None:
+    with Image.open(io.BytesIO(thumbnail)) as thumb:
+        assert thumb.format == "JPEG" and thumb.mode == "RGB"
+        assert max(thumb.size) == max(THUMB_SIZE)
+        assert (thumb.width > thumb.height) == (reference.width > reference.height)
+        # The dark half is where the upright photo has it.
+        left = thumb.crop((0, 0, thumb.width // 4, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
+        right = thumb.crop((3 * thumb.width // 4, 0, thumb.width, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
+        ref = reference.convert("L")
+        ref_left = ref.crop((0, 0, ref.width // 4, ref.height)).resize((1, 1)).getpixel((0, 0))
+        assert (left < right) == (ref_left < 128)
+
+
 @pytest.mark.parametrize(("mode", "fmt", "orientation"), [
     ("RGB", "JPEG", None), ("RGB", "JPEG", 6), ("RGB", "JPEG", 3), ("L", "JPEG", 8), ("RGBA", "PNG", None),
     ("P", "PNG", None),
@@ -44,16 +57,7 @@ def test_size_hash_and_thumbnail_are_those_of_the_upright_photo(mode, fmt, orien
     reference = upright_reference(data)
     assert (checked.width, checked.height) == reference.size
     assert checked.phash == average_hash(reference)
-    with Image.open(io.BytesIO(checked.thumbnail)) as thumb:
-        assert thumb.format == "JPEG" and thumb.mode == "RGB"
-        assert max(thumb.size) == max(THUMB_SIZE)
-        assert (thumb.width > thumb.height) == (reference.width > reference.height)
-        # The dark half is where the upright photo has it.
-        left = thumb.crop((0, 0, thumb.width // 4, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
-        right = thumb.crop((3 * thumb.width // 4, 0, thumb.width, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
-        ref = reference.convert("L")
-        ref_left = ref.crop((0, 0, ref.width // 4, ref.height)).resize((1, 1)).getpixel((0, 0))
-        assert (left < right) == (ref_left < 128)
+    assert_upright_thumbnail(checked.thumbnail, reference)
 
 
 def big_photo(orientation: int | None, progressive: bool = False) -> bytes:
@@ -82,14 +86,7 @@ def test_a_large_jpeg_decoded_at_reduced_scale_keeps_its_size_orientation_and_ha
     # similarity threshold (photo_similarity_bits, 6 by default).
     distance = (int(checked.phash, 16) ^ int(average_hash(reference), 16)).bit_count()
     assert distance <= 2
-    with Image.open(io.BytesIO(checked.thumbnail)) as thumb:
-        assert max(thumb.size) == max(THUMB_SIZE)
-        assert (thumb.width > thumb.height) == (reference.width > reference.height)
-        left = thumb.crop((0, 0, thumb.width // 4, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
-        right = thumb.crop((3 * thumb.width // 4, 0, thumb.width, thumb.height)).convert("L").resize((1, 1)).getpixel((0, 0))
-        ref = reference.convert("L")
-        ref_left = ref.crop((0, 0, ref.width // 4, ref.height)).resize((1, 1)).getpixel((0, 0))
-        assert (left < right) == (ref_left < 128)
+    assert_upright_thumbnail(checked.thumbnail, reference)
 
 
 def test_a_truncated_large_jpeg_is_still_refused():
