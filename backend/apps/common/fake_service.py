@@ -1,15 +1,38 @@
 """What the local fakes of external services (WeChat, the map service) share: an HTTP server on its
 own thread, started and stopped by the tests or run standalone."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 class FakeHandler(BaseHTTPRequestHandler):
     """GET and POST both go to `_serve(method)`; no access log in the test output."""
 
+    protocol_version = "HTTP/1.1"
+
     def _serve(self, method: str) -> None:
         raise NotImplementedError
+
+    def _read_request(self) -> tuple[str, dict[str, str], bytes]:
+        """The path, the query (the last value of each name) and the body, read whole."""
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        return url.path, query, self.rfile.read(length) if length else b""
+
+    def _send_json(self, status: int, payload, content_type: str = "application/json;charset=UTF-8") -> None:
+        """A JSON answer (or bytes as they are); a client that has already given up is not an error."""
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         self._serve("GET")

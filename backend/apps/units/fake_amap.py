@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from shapely import STRtree
 from shapely.geometry import Point, shape
@@ -225,26 +224,12 @@ class FakeAMap(LocalFakeService):
         fake = self
 
         class Handler(FakeHandler):
-            protocol_version = "HTTP/1.1"
-
             def _serve(self, method: str) -> None:
-                url = urlsplit(self.path)
-                q = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                injected, status, payload = fake.handle(method, url.path, q)
+                path, q, _ = self._read_request()
+                injected, status, payload = fake.handle(method, path, q)
                 if injected and injected["delay"]:
                     time.sleep(injected["delay"])  # outside the lock: other requests go on meanwhile
-                body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json;charset=UTF-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-                    pass
+                self._send_json(status, payload)
 
         return Handler
 

@@ -32,7 +32,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from apps.common.fake_service import FakeHandler, LocalFakeService
 
@@ -253,26 +253,16 @@ class FakeWeChat(LocalFakeService):
         fake = self
 
         class Handler(FakeHandler):
-            protocol_version = "HTTP/1.1"
-
             def _serve(self, method: str) -> None:
-                url = urlsplit(self.path)
-                q = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, payload = fake.handle(method, url.path, q, raw)
+                path, q, raw = self._read_request()
+                status, payload = fake.handle(method, path, q, raw)
                 if status == 302:
                     self.send_response(302)
                     self.send_header("Location", payload["Location"])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; encoding=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send_json(status, payload, "application/json; encoding=utf-8")
 
         return Handler
 
