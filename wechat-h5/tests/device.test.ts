@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { exifOrientation, exifSegment } from '@/services/exif'
+import { JFIF, SCAN, exifApp1, jpeg } from './helpers'
 
 vi.mock('@/api/owner', () => ({ getJssdkConfig: vi.fn() }))
 
@@ -126,6 +128,32 @@ describe('photo orientation fix', () => {
     expect(drawImage).toHaveBeenCalledWith(bitmap, 0, 0, 2560, 1920)
     expect(out.blob.type).toBe('image/jpeg')
     expect(out.name).toBe('IMG_0001.HEIC.jpg')
+    vi.unstubAllGlobals()
+  })
+
+  it('sends an upright JPEG within the limits as the camera wrote it, and redraws a sideways one', async () => {
+    const cib = vi.fn().mockResolvedValue({ width: 1280, height: 960, close: vi.fn() })
+    vi.stubGlobal('createImageBitmap', cib)
+    const drawn = new Blob([jpeg(JFIF, SCAN)], { type: 'image/jpeg' })
+    const drawImage = vi.fn()
+    const canvas = { width: 0, height: 0, getContext: () => ({ drawImage }), toBlob: (cb: BlobCallback) => cb(drawn) }
+    const realCreate = document.createElement.bind(document)
+    const create = vi.spyOn(document, 'createElement').mockImplementation((tag: string) =>
+      tag === 'canvas' ? (canvas as unknown as HTMLCanvasElement) : realCreate(tag),
+    )
+    const { prepareImage } = await import('@/services/image')
+
+    const upright = new File([jpeg(JFIF, exifApp1(1, true), SCAN)], 'wx_camera.jpg', { type: 'image/jpeg' })
+    const kept = await prepareImage(upright)
+    expect(kept.blob).toBe(upright)
+    expect(kept.name).toBe('wx_camera.jpg')
+    expect(create).not.toHaveBeenCalledWith('canvas')
+
+    const sideways = new File([jpeg(JFIF, exifApp1(6, false), SCAN)], 'IMG_2.jpg', { type: 'image/jpeg' })
+    const redrawn = await prepareImage(sideways)
+    expect(drawImage).toHaveBeenCalledTimes(1)
+    const bytes = new Uint8Array(await redrawn.blob.arrayBuffer())
+    expect(exifOrientation(exifSegment(bytes)!)).toBe(1) // drawn upright, tagged upright
     vi.unstubAllGlobals()
   })
 

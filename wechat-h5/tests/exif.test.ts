@@ -1,41 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { exifForRedraw, exifSegment, uprightExif, withExif } from '@/services/exif'
-
-const DATE = '2026:11:30 10:15:00\0' // EXIF ASCII: 19 characters and a NUL
-
-/** An APP1 EXIF segment with IFD0 = { Orientation, DateTime }, in either byte order. */
-function exifApp1(orientation: number, little: boolean, orientationType = 3): Uint8Array<ArrayBuffer> {
-  const entries = 2
-  const ifd0 = 8
-  const dataAt = ifd0 + 2 + entries * 12 + 4 // after the entries and the next-IFD pointer
-  const tiff = new Uint8Array(dataAt + DATE.length)
-  const view = new DataView(tiff.buffer)
-  view.setUint16(0, little ? 0x4949 : 0x4d4d)
-  view.setUint16(2, 42, little)
-  view.setUint32(4, ifd0, little)
-  view.setUint16(ifd0, entries, little)
-  let entry = ifd0 + 2
-  view.setUint16(entry, 0x0112, little) // Orientation, SHORT, 1 value, stored in the entry
-  view.setUint16(entry + 2, orientationType, little)
-  view.setUint32(entry + 4, 1, little)
-  view.setUint16(entry + 8, orientation, little)
-  entry += 12
-  view.setUint16(entry, 0x0132, little) // DateTime, ASCII, 20 bytes at dataAt
-  view.setUint16(entry + 2, 2, little)
-  view.setUint32(entry + 4, DATE.length, little)
-  view.setUint32(entry + 8, dataAt, little)
-  tiff.set([...DATE].map((c) => c.charCodeAt(0)), dataAt)
-  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff]
-  const length = payload.length + 2
-  return new Uint8Array([0xff, 0xe1, length >> 8, length & 0xff, ...payload])
-}
-
-const JFIF = [0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]
-const SCAN = [0xff, 0xda, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 0xff, 0xd9]
-
-function jpeg(...segments: (number[] | Uint8Array)[]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array([0xff, 0xd8, ...segments.flatMap((s) => [...s])])
-}
+import { exifOrientation, exifSegment, readExif, uprightExif, withExif } from '@/services/exif'
+import { EXIF_DATE, JFIF, SCAN, exifApp1, jpeg } from './helpers'
 
 function orientationOf(segment: Uint8Array, little: boolean): number {
   const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
@@ -70,7 +35,7 @@ describe('uprightExif', () => {
     const upright = uprightExif(segment)!
     expect(orientationOf(upright, little)).toBe(1)
     expect(orientationOf(segment, little)).toBe(6) // the original is not changed
-    expect(text(upright)).toContain('2026:11:30 10:15:00')
+    expect(text(upright)).toContain(EXIF_DATE.slice(0, 19))
     expect(upright.length).toBe(segment.length)
   })
 
@@ -83,11 +48,22 @@ describe('uprightExif', () => {
   })
 })
 
-describe('withExif and exifForRedraw', () => {
+describe('exifOrientation', () => {
+  it('reads the orientation in either byte order, upright when the tag is absent', () => {
+    expect(exifOrientation(exifApp1(6, true))).toBe(6)
+    expect(exifOrientation(exifApp1(8, false))).toBe(8)
+    const untagged = exifApp1(6, true)
+    untagged[10 + 8 + 2] = 0x99 // the first entry's tag is no longer Orientation
+    expect(exifOrientation(untagged)).toBe(1)
+    expect(exifOrientation(exifApp1(6, true, 4))).toBeNull()
+  })
+})
+
+describe('withExif and readExif', () => {
   it('carries the original block, upright, into the redrawn JPEG right after its start marker', async () => {
     const original = new Blob([jpeg(JFIF, exifApp1(8, false), SCAN)], { type: 'image/jpeg' })
     const redrawn = new Blob([jpeg(JFIF, SCAN)], { type: 'image/jpeg' })
-    const exif = await exifForRedraw(original)
+    const exif = uprightExif((await readExif(original))!)
     expect(exif).not.toBeNull()
     const out = new Uint8Array(await (await withExif(redrawn, exif!)).arrayBuffer())
     expect([...out.slice(0, 2)]).toEqual([0xff, 0xd8])
@@ -97,7 +73,7 @@ describe('withExif and exifForRedraw', () => {
   })
 
   it('leaves a photo without EXIF, and a blob that is not a JPEG, as they are', async () => {
-    expect(await exifForRedraw(new Blob([jpeg(JFIF, SCAN)]))).toBeNull()
+    expect(await readExif(new Blob([jpeg(JFIF, SCAN)]))).toBeNull()
     const png = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])])
     expect(await withExif(png, exifApp1(1, true))).toBe(png)
   })

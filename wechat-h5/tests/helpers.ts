@@ -26,3 +26,39 @@ export function serverCase(id: number, extra: Record<string, unknown> = {}) {
 export async function settle(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve()
 }
+
+export const EXIF_DATE = '2026:11:30 10:15:00\0' // EXIF ASCII: 19 characters and a NUL
+
+/** An APP1 EXIF segment with IFD0 = { Orientation, DateTime }, in either byte order. */
+export function exifApp1(orientation: number, little: boolean, orientationType = 3): Uint8Array<ArrayBuffer> {
+  const entries = 2
+  const ifd0 = 8
+  const dataAt = ifd0 + 2 + entries * 12 + 4 // after the entries and the next-IFD pointer
+  const tiff = new Uint8Array(dataAt + EXIF_DATE.length)
+  const view = new DataView(tiff.buffer)
+  view.setUint16(0, little ? 0x4949 : 0x4d4d)
+  view.setUint16(2, 42, little)
+  view.setUint32(4, ifd0, little)
+  view.setUint16(ifd0, entries, little)
+  let entry = ifd0 + 2
+  view.setUint16(entry, 0x0112, little) // Orientation, SHORT, 1 value, stored in the entry
+  view.setUint16(entry + 2, orientationType, little)
+  view.setUint32(entry + 4, 1, little)
+  view.setUint16(entry + 8, orientation, little)
+  entry += 12
+  view.setUint16(entry, 0x0132, little) // DateTime, ASCII, 20 bytes at dataAt
+  view.setUint16(entry + 2, 2, little)
+  view.setUint32(entry + 4, EXIF_DATE.length, little)
+  view.setUint32(entry + 8, dataAt, little)
+  tiff.set([...EXIF_DATE].map((c) => c.charCodeAt(0)), dataAt)
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff]
+  const length = payload.length + 2
+  return new Uint8Array([0xff, 0xe1, length >> 8, length & 0xff, ...payload])
+}
+
+export const JFIF = [0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]
+export const SCAN = [0xff, 0xda, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 0xff, 0xd9]
+
+export function jpeg(...segments: (number[] | Uint8Array)[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([0xff, 0xd8, ...segments.flatMap((s) => [...s])])
+}

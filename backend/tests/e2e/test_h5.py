@@ -4,6 +4,7 @@ WeChat is not configured on the test server, so even with a WeChat user agent th
 demo owner identity and to the browser's geolocation (a point inside 平果市, given in WGS-84).
 """
 
+import hashlib
 import random
 import re
 
@@ -196,7 +197,10 @@ def test_driver_completes_a_report_with_real_photos(server_url, new_context, tmp
     scene = [m for m in case["media"] if m["slot"] in ("scene_front", "scene_rear", "scene_contact")]
     assert sorted(m["slot"] for m in scene) == ["scene_contact", "scene_front", "scene_rear"]
     front = next(m for m in scene if m["slot"] == "scene_front")
-    # Redrawn upright by the H5 (portrait), and the capture time and place kept from the original.
+    rear = next(m for m in scene if m["slot"] == "scene_rear")
+    # An upright JPEG within the limits goes up as the camera wrote it: the same bytes.
+    assert rear["sha256"] == hashlib.sha256(photo_files(tmp_path)[1].read_bytes()).hexdigest()
+    # A sideways one is redrawn upright (portrait), with the capture time and place kept.
     assert front["height"] > front["width"]
     assert front["exif_taken_at"] and front["exif_taken_at"].startswith("2026-11-30T10:15:00")
     assert abs(front["exif_lng"] - 107.5838) < 1e-3 and abs(front["exif_lat"] - 23.3317) < 1e-3

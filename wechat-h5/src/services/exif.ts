@@ -42,28 +42,46 @@ export function exifSegment(head: Uint8Array): Uint8Array | null {
 }
 
 /**
- * A copy of an EXIF segment whose orientation (if it has one) says "upright", or null when the
- * block is malformed: a photo drawn upright and still tagged as turned would be turned twice.
+ * Where IFD0's orientation value lies in an EXIF segment, with the block's byte order: `at` is
+ * null when the block has no orientation tag. Null for a block that does not parse.
  */
-export function uprightExif(segment: Uint8Array): Uint8Array | null {
-  const copy = segment.slice()
-  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength)
+function orientationField(segment: Uint8Array): { view: DataView; at: number | null; little: boolean } | null {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
   const tiff = 4 + EXIF_HEADER.length
-  if (copy.length < tiff + 8) return null
+  if (segment.length < tiff + 8) return null
   const order = view.getUint16(tiff)
   if (order !== 0x4949 && order !== 0x4d4d) return null // "II" little-endian, "MM" big-endian
   const little = order === 0x4949
   if (view.getUint16(tiff + 2, little) !== 42) return null
   const ifd0 = tiff + view.getUint32(tiff + 4, little)
-  if (ifd0 + 2 > copy.length) return null
+  if (ifd0 + 2 > segment.length) return null
   const entries = view.getUint16(ifd0, little)
-  if (ifd0 + 2 + entries * 12 > copy.length) return null
+  if (ifd0 + 2 + entries * 12 > segment.length) return null
   for (let i = 0; i < entries; i += 1) {
     const entry = ifd0 + 2 + i * 12
     if (view.getUint16(entry, little) !== ORIENTATION_TAG) continue
     if (view.getUint16(entry + 2, little) !== SHORT) return null
-    view.setUint16(entry + 8, 1, little)
+    return { view, at: entry + 8, little }
   }
+  return { view, at: null, little }
+}
+
+/** The EXIF orientation (1 = upright, also when the tag is absent), or null for a malformed block. */
+export function exifOrientation(segment: Uint8Array): number | null {
+  const field = orientationField(segment)
+  if (!field) return null
+  return field.at === null ? 1 : field.view.getUint16(field.at, field.little)
+}
+
+/**
+ * A copy of an EXIF segment whose orientation (if it has one) says "upright", or null when the
+ * block is malformed: a photo drawn upright and still tagged as turned would be turned twice.
+ */
+export function uprightExif(segment: Uint8Array): Uint8Array | null {
+  const copy = segment.slice()
+  const field = orientationField(copy)
+  if (!field) return null
+  if (field.at !== null) field.view.setUint16(field.at, 1, field.little)
   return copy
 }
 
@@ -74,12 +92,10 @@ export async function withExif(jpeg: Blob, segment: Uint8Array): Promise<Blob> {
   return new Blob([jpeg.slice(0, 2), segment as BlobPart, jpeg.slice(2)], { type: 'image/jpeg' })
 }
 
-/** The original photo's EXIF segment, ready to go into its upright redraw, or null. */
-export async function exifForRedraw(file: Blob): Promise<Uint8Array | null> {
+/** A photo's EXIF segment, read from the start of the file, or null. */
+export async function readExif(file: Blob): Promise<Uint8Array | null> {
   try {
-    const head = new Uint8Array(await file.slice(0, EXIF_SCAN_BYTES).arrayBuffer())
-    const segment = exifSegment(head)
-    return segment ? uprightExif(segment) : null
+    return exifSegment(new Uint8Array(await file.slice(0, EXIF_SCAN_BYTES).arrayBuffer()))
   } catch {
     return null
   }

@@ -1,4 +1,4 @@
-import { exifForRedraw, withExif } from './exif'
+import { exifOrientation, readExif, uprightExif, withExif } from './exif'
 import { maxPhotoBytes } from './settings'
 
 // The size limits are city settings: see maxPhotoBytes / maxVideoBytes in ./settings.
@@ -11,18 +11,28 @@ function canvasToBlob(canvas: HTMLCanvasElement, quality: number): Promise<Blob 
 }
 
 /**
- * Phones store portrait photos sideways with an EXIF rotation flag that some
- * viewers ignore. Redraw upright as JPEG so officers see what the driver saw.
- * The original's EXIF block (capture time, GPS position) goes into the redraw,
- * tagged upright. Any failure (old WebView, HEIC, no canvas) returns the
- * original untouched: the server keeps whatever bytes it gets.
+ * A JPEG that is already upright, no longer than MAX_EDGE and within the size
+ * limit goes up as the camera wrote it: the evidence is the original bytes.
+ * Anything else is redrawn as an upright JPEG (phones store portrait photos
+ * sideways with an EXIF rotation flag that some viewers ignore, and a 12 MP
+ * photo is more than a weak signal needs), with the original's EXIF block
+ * (capture time, GPS position) carried over and tagged upright. Any failure
+ * (old WebView, HEIC, no canvas) returns the original untouched: the server
+ * keeps whatever bytes it gets.
  */
 export async function prepareImage(file: File): Promise<{ blob: Blob; name: string }> {
   const original = { blob: file as Blob, name: file.name || 'photo.jpg' }
   try {
     if (typeof createImageBitmap !== 'function') return original
     const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' })
-    const scale = Math.min(1, MAX_EDGE / Math.max(bitmap.width, bitmap.height))
+    const exif = await readExif(file)
+    const upright = (exif ? exifOrientation(exif) : 1) === 1
+    const longEdge = Math.max(bitmap.width, bitmap.height)
+    if (file.type === 'image/jpeg' && upright && longEdge <= MAX_EDGE && file.size <= maxPhotoBytes()) {
+      bitmap.close?.()
+      return original
+    }
+    const scale = Math.min(1, MAX_EDGE / longEdge)
     const canvas = document.createElement('canvas')
     canvas.width = Math.round(bitmap.width * scale)
     canvas.height = Math.round(bitmap.height * scale)
@@ -30,11 +40,11 @@ export async function prepareImage(file: File): Promise<{ blob: Blob; name: stri
     if (!ctx) return original
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
     bitmap.close?.()
-    const exif = await exifForRedraw(file)
+    const carried = exif ? uprightExif(exif) : null
     for (const quality of [0.9, 0.8, 0.65]) {
       const drawn = await canvasToBlob(canvas, quality)
       if (!drawn) return original
-      const blob = exif ? await withExif(drawn, exif) : drawn
+      const blob = carried ? await withExif(drawn, carried) : drawn
       if (blob.size <= maxPhotoBytes()) {
         const base = (file.name || 'photo').replace(/\.[^.]+$/, '')
         return { blob, name: `${base}.jpg` }
