@@ -26,9 +26,10 @@ from apps.common.exceptions import ApiError
 # A 200-megapixel photo does not come out of a phone; anything larger is a decompression bomb.
 Image.MAX_IMAGE_PIXELS = 120_000_000
 THUMB_SIZE = (480, 480)
-# The smallest decode the thumbnail is made from: 1.5 times its box, as `thumbnail(reducing_gap=1.5)`
-# would ask of an image it decodes itself.
-THUMB_DECODE = (720, 720)
+# The thumbnail is box-reduced to within this factor of its size before it is resampled; the photo is
+# decoded no smaller than that box, as `thumbnail()` asks of an image it decodes itself.
+THUMB_REDUCING_GAP = 1.5
+THUMB_DECODE = (round(THUMB_SIZE[0] * THUMB_REDUCING_GAP), round(THUMB_SIZE[1] * THUMB_REDUCING_GAP))
 IMAGE_FORMATS = {"JPEG": (".jpg", "image/jpeg"), "PNG": (".png", "image/png"), "WEBP": (".webp", "image/webp"),
                  "HEIF": (".heic", "image/heic"), "MPO": (".jpg", "image/jpeg")}
 VIDEO_BRANDS = {
@@ -170,7 +171,7 @@ def check_image(upload: File, max_bytes: int) -> Checked:
         thumb = image if image.mode == "RGB" else image.convert("RGB")
         # Box-reduce by a whole factor first, then resample: a third of the time of resampling the full
         # image (the default gap of 2.0), and still free of aliasing at this size.
-        thumb.thumbnail(THUMB_SIZE, reducing_gap=1.5)
+        thumb.thumbnail(THUMB_SIZE, reducing_gap=THUMB_REDUCING_GAP)
         buffer = io.BytesIO()
         thumb.save(buffer, "JPEG", quality=80)
     extension, content_type = IMAGE_FORMATS[fmt]

@@ -1,7 +1,8 @@
-// A photo redrawn on a canvas loses its EXIF block, and with it the capture time and GPS position
-// the server checks against the declared time and place. These helpers carry the original block
-// over into the redrawn JPEG, with its orientation set to "upright" because the redraw already
-// turned the pixels.
+// A photo's EXIF block: its orientation tells whether the photo must be redrawn upright, and a
+// photo redrawn on a canvas would lose the block, and with it the capture time and GPS position the
+// server checks against the declared time and place. These helpers read the orientation and carry
+// the original block over into the redrawn JPEG, tagged "upright" because the redraw already turned
+// the pixels.
 
 const SOI = [0xff, 0xd8]
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] // "Exif\0\0"
