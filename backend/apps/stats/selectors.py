@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from apps.common.scoping import scope_unit_ids
 from apps.insurers.models import InsuranceCompany
-from apps.units.models import Unit, UnitKind
+from apps.units.models import ABOVE_COUNTY, Unit
 
 from .models import CaseFact, DailyFigure, MonthlyFigure
 from .rollup import COUNT_FIELDS, LOCAL_TZ, hist_percentile, refresh_rollup
@@ -75,9 +75,9 @@ def stats_root(user, unit_id: int | None) -> Unit | None:
 
 
 def subtree_ids(root: Unit) -> list[int] | None:
-    """The unit ids whose figures count under `root`; None for the whole tree (a city at the top),
+    """The unit ids whose figures count under `root`; None for the whole tree (a city or province at the top),
     which also takes in the cases without a unit."""
-    if root.parent_id is None and root.kind == UnitKind.CITY:
+    if root.parent_id is None and root.kind in ABOVE_COUNTY:
         return None
     return list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).values_list("pk", flat=True))
 
@@ -139,7 +139,7 @@ def rollup_units(root: Unit) -> tuple[dict[int, int], list[Unit]]:
     """
     subtree = list(Unit.objects.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght).defer("jurisdiction")
                    .order_by("lft"))
-    if root.kind != UnitKind.CITY:
+    if root.kind not in ABOVE_COUNTY:
         return {u.pk: root.pk for u in subtree}, [root]
     children = [u for u in subtree if u.parent_id == root.pk]
     mapping = {root.pk: root.pk}
@@ -232,7 +232,7 @@ def by_unit(data: Tally, rows_units: list[Unit], root: Unit) -> list[dict]:
     for unit in rows_units:
         counts = data.units.get(unit.pk)
         if counts is None:
-            if unit.pk == root.pk and root.kind == UnitKind.CITY:
+            if unit.pk == root.pk and root.kind in ABOVE_COUNTY:
                 continue  # no case outside the counties: no row for the city itself
             counts, hist = ZERO_COUNTS, {}
         else:

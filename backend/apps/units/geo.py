@@ -86,7 +86,8 @@ class JurisdictionIndex:
         self._loaded_version: object = None
         self._checked_at = 0.0
         self._tree: STRtree | None = None
-        self._entries: list[tuple[int, int, object]] = []  # (unit id, depth, prepared geometry)
+        # (unit id, depth, whether it handles the cases in its polygon (county level and below), prepared geometry)
+        self._entries: list[tuple[int, int, bool, object]] = []
         self._fallback_id: int | None = None
         self._units: dict[int, UnitInfo] = {}
 
@@ -117,7 +118,7 @@ class JurisdictionIndex:
             self._load(version)
 
     def _load(self, version: object) -> None:
-        from .models import Unit, UnitKind
+        from .models import ABOVE_COUNTY, Unit
 
         geoms, entries = [], []
         root = None
@@ -130,13 +131,13 @@ class JurisdictionIndex:
                 continue
             if unit.parent_id is None and root is None:
                 root = unit.pk
-            if not unit.jurisdiction or unit.kind == UnitKind.CITY:
+            if not unit.jurisdiction:
                 continue
             geom = shape(unit.jurisdiction)
             if not geom.is_valid:
                 geom = geom.buffer(0)
             geoms.append(geom)
-            entries.append((unit.pk, unit.level, prep(geom)))
+            entries.append((unit.pk, unit.level, unit.kind not in ABOVE_COUNTY, prep(geom)))
         self._tree = STRtree(geoms) if geoms else None
         self._entries = entries
         self._fallback_id = root
@@ -157,14 +158,25 @@ class JurisdictionIndex:
         self._ensure()
         point = Point(lng, lat)
         best = None
+        above: list[tuple[int, int, object]] = []
         if self._tree is not None:
             for idx in self._tree.query(point):
-                unit_id, depth, prepared = self._entries[int(idx)]
+                unit_id, depth, handles, prepared = self._entries[int(idx)]
+                if not handles:
+                    above.append((unit_id, depth, prepared))
                 # The deepest unit wins, so a station polygon inside a county takes precedence.
-                if prepared.covers(point) and (best is None or depth > best[1]):
+                elif (best is None or depth > best[1]) and prepared.covers(point):
                     best = (unit_id, depth)
         if best is not None:
             return Located(best[0], True)
+        # Outside every county: the deepest prefecture (or province) whose territory holds the point
+        # takes the case for manual transfer; outside all of them, the root of the tree.
+        fallback = None
+        for unit_id, depth, prepared in above:
+            if (fallback is None or depth > fallback[1]) and prepared.covers(point):
+                fallback = (unit_id, depth)
+        if fallback is not None:
+            return Located(fallback[0], False)
         if self._fallback_id is None:
             return None
         return Located(self._fallback_id, False)

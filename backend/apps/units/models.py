@@ -4,10 +4,16 @@ from mptt.models import MPTTModel, TreeForeignKey
 
 
 class UnitKind(models.TextChoices):
+    PROVINCE = "province", "省级总队"
     CITY = "city", "市级支队"
     COUNTY = "county", "县级大队"
     STATION = "station", "派出所"
     SERVICE_CENTRE = "service_centre", "快处快赔服务中心"
+
+
+# Units above the county brigades: they handle the cases outside every county, and their statistics
+# break down by their direct children. A province-wide tree has a province over the prefectures.
+ABOVE_COUNTY = frozenset({UnitKind.PROVINCE, UnitKind.CITY})
 
 
 class Unit(MPTTModel):

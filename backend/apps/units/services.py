@@ -66,7 +66,8 @@ def import_feature_collection(collection: dict, source: str) -> tuple[int, list[
     with transaction.atomic():
         for feature in collection.get("features") or []:
             adcode = str((feature.get("properties") or {}).get("adcode", "")).strip()
-            unit = Unit.objects.filter(adcode=adcode).exclude(kind="city").first() if adcode else None
+            # The highest unit of that code: a county rather than its stations, which share the code.
+            unit = Unit.objects.filter(adcode=adcode).order_by("level", "pk").first() if adcode else None
             if unit is None:
                 unmatched.append(adcode or "?")
                 continue

@@ -23,7 +23,7 @@ from apps.common.scoping import scope_units
 from apps.common.throttling import AddressThrottle, PublicThrottle
 from apps.units import addresses, geocoder
 from apps.units.geo import COORD_SYSTEMS, jurisdictions
-from apps.units.models import Unit, UnitKind
+from apps.units.models import ABOVE_COUNTY, Unit, UnitKind
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class JurisdictionsView(APIView):
     @extend_schema(summary="各县区辖区边界（GeoJSON，GCJ-02）", responses=inline_serializer(
         "FeatureCollection", {"type": serializers.CharField(), "features": serializers.ListField(child=serializers.DictField())}))
     def get(self, request):
-        units = Unit.objects.filter(is_active=True, jurisdiction__isnull=False).exclude(kind=UnitKind.CITY)
+        units = Unit.objects.filter(is_active=True, jurisdiction__isnull=False).exclude(kind__in=ABOVE_COUNTY)
         features = [
             {"type": "Feature", "properties": {"id": u.pk, "name": u.name, "adcode": u.adcode, "phone": u.phone},
              "geometry": u.jurisdiction}
@@ -120,7 +120,7 @@ class TransferTargetsView(APIView):
 
     @extend_schema(summary="可转办的单位（全部县级大队及市支队）", responses=UnitBriefSerializer(many=True))
     def get(self, request):
-        units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.CITY, UnitKind.COUNTY]).defer("jurisdiction")
+        units = Unit.objects.filter(is_active=True, kind__in=[*ABOVE_COUNTY, UnitKind.COUNTY]).defer("jurisdiction")
         return Response([u.summary() for u in units.order_by("tree_id", "lft")])
 
 
