@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { CHECKLIST } from './helpers'
+import { CHECKLIST, vantTimersSettled } from './helpers'
 
 vi.mock('@/api/owner', () => ({
   fetchChecklist: vi.fn(),
@@ -40,9 +40,7 @@ beforeEach(() => {
 afterEach(async () => {
   useWizardStore().clearTimers()
   vi.clearAllMocks()
-  // Vant's fixed footer measures itself 100/200/300 ms after mounting; let those timers run while
-  // jsdom is still there, or the last one fires after the environment is gone.
-  await new Promise((resolve) => setTimeout(resolve, 350))
+  await vantTimersSettled()
 })
 
 describe('checklist page', () => {

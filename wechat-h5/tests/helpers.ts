@@ -27,6 +27,15 @@ export async function settle(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve()
 }
 
+/**
+ * Vant's fixed headers and footers measure themselves on timers 100, 200 and 300 ms after mounting.
+ * Await this after a test that mounted a page so they run while jsdom is still there; one that
+ * fires after the test file's environment is gone is an unhandled error that fails the run.
+ */
+export function vantTimersSettled(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 350))
+}
+
 export const EXIF_DATE = '2026:11:30 10:15:00\0' // EXIF ASCII: 19 characters and a NUL
 
 /** An APP1 EXIF segment with IFD0 = { Orientation, DateTime }, in either byte order. */

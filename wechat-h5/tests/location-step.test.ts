@@ -3,7 +3,7 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import { defineComponent, h } from 'vue'
-import { CHECKLIST, httpError, networkError, serverCase } from './helpers'
+import { CHECKLIST, httpError, networkError, serverCase, vantTimersSettled } from './helpers'
 
 vi.mock('@/api/owner', () => ({
   fetchJurisdictions: vi.fn(),
@@ -140,8 +140,7 @@ beforeEach(() => {
 afterEach(async () => {
   useWizardStore().clearTimers()
   vi.clearAllMocks()
-  // Vant's fixed nav bar measures itself shortly after mounting; let that run while jsdom exists.
-  await new Promise((resolve) => setTimeout(resolve, 350))
+  await vantTimersSettled()
 })
 
 describe('standard address of the point', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { networkError } from './helpers'
+import { networkError, vantTimersSettled } from './helpers'
 
 vi.mock('@/api/settings', () => ({ fetchOwnerSettings: vi.fn() }))
 
@@ -129,8 +129,7 @@ describe('owner settings', () => {
 
 describe('pages use the settings', () => {
   afterEach(async () => {
-    // Vant's fixed footer measures itself shortly after mounting.
-    await new Promise((resolve) => setTimeout(resolve, 350))
+    await vantTimersSettled()
   })
 
   async function mountPhotos() {

@@ -69,3 +69,52 @@ export async function listCategories(): Promise<GuideCategory[]> {
   const { data } = await http.get('/guide/categories', { silent: true })
   return asPage<GuideCategory>(data).results
 }
+
+/** One row per media slot; the example fields are null while the H5 uses its built-in drawing. */
+export interface SlotExample {
+  slot: string
+  label: string
+  caption: string | null
+  image: string | null
+  image_url: string | null
+  updated_by: string | null
+  updated_at: string | null
+}
+
+const SLOTS = '/guide/admin/slot-examples'
+
+export async function listSlotExamples(): Promise<SlotExample[]> {
+  const { data } = await http.get<SlotExample[]>(SLOTS, { silent: true })
+  return asPage<SlotExample>(data).results
+}
+
+/** Set or replace a slot's example photo; `onProgress` gets 0–100 while the file goes up. */
+export async function uploadSlotExample(
+  slot: string,
+  file: File,
+  onProgress?: (percent: number) => void,
+): Promise<SlotExample> {
+  const form = new FormData()
+  form.append('file', file)
+  const { data } = await http.post<SlotExample>(`${SLOTS}/${encodeURIComponent(slot)}`, form, {
+    silent: true,
+    timeout: 120_000,
+    onUploadProgress: (e) => {
+      if (onProgress && e.total) onProgress(Math.min(100, Math.round((e.loaded / e.total) * 100)))
+    },
+  })
+  return data
+}
+
+export async function updateSlotCaption(slot: string, caption: string): Promise<SlotExample> {
+  const { data } = await http.patch<SlotExample>(
+    `${SLOTS}/${encodeURIComponent(slot)}`,
+    { caption },
+    { silent: true },
+  )
+  return data
+}
+
+export async function deleteSlotExample(slot: string): Promise<void> {
+  await http.delete(`${SLOTS}/${encodeURIComponent(slot)}`, { silent: true })
+}

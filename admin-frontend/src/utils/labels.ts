@@ -67,6 +67,7 @@ export const SLOT_LABELS: Record<string, string> = translatedTable('slots', {
 export const SLOT_ORDER = Object.keys(SLOT_LABELS)
 
 export const UNIT_KIND_LABELS: Record<string, string> = translatedTable('unitKinds', {
+  province: '总队',
   city: '支队',
   county: '大队',
   brigade: '大队',

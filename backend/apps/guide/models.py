@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from apps.cases.media_slots import ALL_SLOTS
+
 
 class Category(models.Model):
     """A section of the 操作指南. Two codes render live data instead of stored text (see contacts.py)."""
@@ -50,3 +52,32 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SlotExample(models.Model):
+    """The example photo the H5 shows on a media slot instead of its built-in drawing.
+
+    `slot` is a media slot code of `apps.cases.media_slots.ALL_SLOTS`, checked by the service rather
+    than as field choices so the list lives in one place only.
+    """
+
+    slot = models.CharField("照片位", max_length=24, unique=True)
+    image = models.CharField("示例图片", max_length=120)
+    caption = models.CharField("拍摄要点", max_length=60, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="最后修改人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["slot"]
+        verbose_name = "拍照示意图"
+        verbose_name_plural = "拍照示意图"
+
+    def __str__(self) -> str:
+        return self.slot
+
+    @property
+    def label(self) -> str:
+        return ALL_SLOTS.get(self.slot, self.slot)

@@ -2,8 +2,10 @@
 
 from django.db.models import Count, Q, QuerySet
 
+from apps.cases.media_slots import ALL_SLOTS
+
 from .contacts import contacts_for, contacts_table
-from .models import Article, ArticleStatus, Category
+from .models import Article, ArticleStatus, Category, SlotExample
 
 
 def categories_with_counts() -> QuerySet[Category]:
@@ -29,3 +31,14 @@ def public_body(article: Article) -> tuple[str, list[dict] | None]:
     if contacts is None:
         return article.body_html, None
     return article.body_html + contacts_table(contacts), contacts
+
+
+def slot_examples() -> list[dict]:
+    """Every media slot in the wizard's order, with its example photo where a city admin set one."""
+    examples = {e.slot: e for e in SlotExample.objects.select_related("updated_by")}
+    return [{"slot": slot, "label": label, "example": examples.get(slot)} for slot, label in ALL_SLOTS.items()]
+
+
+def published_slot_examples() -> list[SlotExample]:
+    """Only the slots that have an example; the H5 draws its own picture for the others."""
+    return [row["example"] for row in slot_examples() if row["example"] is not None]

@@ -8,10 +8,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from apps.cases.media_files import decoded_image
+from apps.cases.media_slots import ALL_SLOTS
 from apps.common.exceptions import ApiError
 from apps.system.audit import audit
 
-from .models import Article, Category
+from .models import Article, Category, SlotExample
 from .rendering import plain_summary, render_markdown
 
 IMAGE_DIR = "guide"
@@ -77,7 +78,7 @@ def delete_article(request, article: Article) -> None:
     article.delete()
 
 
-def store_image(request, upload: File) -> str:
+def _save_image(upload: File) -> str:
     """Check that the bytes are an image, store them under their SHA-256 and return the storage name."""
     if upload.size is None or upload.size == 0:
         raise ApiError("invalid_file", "图片文件为空，请重新选择。", 400)
@@ -96,9 +97,74 @@ def store_image(request, upload: File) -> str:
     # Content-addressed: the same picture uploaded twice is stored once.
     if not default_storage.exists(path):
         default_storage.save(path, upload)
+    return name
+
+
+def store_image(request, upload: File) -> str:
+    name = _save_image(upload)
     audit(request, "guide.image_upload", None, changes={"name": name, "size": upload.size})
     return name
 
 
 def category_by_code(code: str) -> Category | None:
     return Category.objects.filter(code=code).first()
+
+
+# ---------------------------------------------------------------- example photos per media slot
+
+def check_slot(slot: str) -> str:
+    if slot not in ALL_SLOTS:
+        raise ApiError("invalid_slot", f"照片位“{slot[:40]}”不存在，可选：{'、'.join(ALL_SLOTS)}。", 400)
+    return slot
+
+
+def slot_example_or_404(slot: str) -> SlotExample:
+    example = SlotExample.objects.filter(slot=check_slot(slot)).first()
+    if example is None:
+        raise ApiError("not_found", f"“{ALL_SLOTS[slot]}”还没有示意图，请先上传图片。", 404)
+    return example
+
+
+def set_slot_example(request, slot: str, upload: File, caption: str | None = None) -> tuple[SlotExample, bool]:
+    """Set or replace a slot's example photo (and its caption when given). Returns (example, created)."""
+    check_slot(slot)
+    # Stored before the transaction: a file is harmless if the row write fails, a row without its file is not.
+    name = _save_image(upload)
+    with transaction.atomic():
+        example, created = SlotExample.objects.select_for_update().get_or_create(
+            slot=slot, defaults={"image": name, "caption": caption or "", "updated_by": request.user})
+        before = {"image": "", "caption": ""} if created else {"image": example.image, "caption": example.caption}
+        if not created:
+            example.image = name
+            if caption is not None:
+                example.caption = caption
+            example.updated_by = request.user
+            example.save()
+        audit(request, "guide.slot_example_set", example,
+              changes={"slot": slot, "size": upload.size, **_slot_diff(before, example)})
+    return example, created
+
+
+@transaction.atomic
+def update_slot_example(request, slot: str, caption: str) -> SlotExample:
+    example = slot_example_or_404(slot)
+    before = {"image": example.image, "caption": example.caption}
+    example.caption = caption
+    example.updated_by = request.user
+    example.save()
+    audit(request, "guide.slot_example_update", example, changes={"slot": slot, **_slot_diff(before, example)})
+    return example
+
+
+@transaction.atomic
+def delete_slot_example(request, slot: str) -> None:
+    example = slot_example_or_404(slot)
+    # The stored file stays: images are content-addressed and an article may show the same one.
+    audit(request, "guide.slot_example_delete", example,
+          changes={"slot": slot, "image": example.image, "caption": example.caption})
+    example.delete()
+
+
+def _slot_diff(before: dict, example: SlotExample) -> dict:
+    after = {"image": example.image, "caption": example.caption}
+    return {key: {"old": before[key], "new": after[key]} for key in before if before[key] != after[key]}

@@ -88,3 +88,38 @@ def test_insurer_finds_only_cases_it_insures(server_url, new_context):
     shot(page, "admin-insurer-case")
     pingan = Api.staff(server_url, "insurer_pingan")
     assert pingan.client.get(f"/insurer/cases/{case['receipt_no']}").status_code == 404
+
+
+def test_city_admin_sets_a_slot_example_photo_that_owners_see(server_url, new_context, tmp_path):
+    from .conftest import jpeg
+    from .test_h5 import phone_page
+
+    photo = tmp_path / "front-example.jpg"
+    photo.write_bytes(jpeg((40, 90, 160)))
+    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    login(page, server_url, "admin")
+    page.goto(server_url + "/admin/system/guide?tab=slots")
+    # The articles tab holds a row "正前方全景怎么拍" too: look in the example photos' table only.
+    row = page.locator(".slot-examples .el-table__row", has_text="scene_front")
+    with page.expect_file_chooser() as chooser:
+        row.get_by_role("button", name="上传").click()
+    chooser.value.set_files(str(photo))
+    thumbnail = page.locator("img[src*='/api/v1/guide/images/']").first
+    expect(thumbnail).to_be_visible()
+    row.locator(".caption-btn").click()
+    page.get_by_role("dialog").locator("input, textarea").first.fill("站在车头正前方5米，拍清两车和车道线")
+    page.get_by_role("dialog").get_by_role("button", name="保存").click()
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(row).to_contain_text("站在车头正前方5米，拍清两车和车道线")
+    shot(page, "admin-guide-slot-examples")
+
+    # The owner's guide shows the photo and its tip above the 拍照示意 articles.
+    examples = Api(server_url).client.get("/guide/slot-examples").json()
+    assert [e["slot"] for e in examples] == ["scene_front"]
+    _, phone = phone_page(new_context)
+    phone.goto(f"{server_url}/h5/guide/category/photos?name=拍照示意")
+    shown = phone.locator(f"img[src='{examples[0]['image_url']}']").first
+    expect(shown).to_be_visible()
+    assert phone.evaluate("(img) => img.naturalWidth", shown.element_handle()) == 800
+    expect(phone.get_by_text("站在车头正前方5米，拍清两车和车道线").first).to_be_visible()
+    shot(phone, "h5-guide-slot-examples")

@@ -125,6 +125,12 @@ def rows(ids: dict) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
         ("guide admin write", "patch", f"/api/v1/guide/admin/articles/{ids['article']}", {"title": "改"}, ADMIN_ONLY),
         ("guide admin create", "post", "/api/v1/guide/admin/articles",
          {"category": "tips", "title": "t", "body_markdown": "b", "status": "draft"}, expect(403, admin=201)),
+        ("guide slot examples", "get", "/api/v1/guide/admin/slot-examples", None, ADMIN_ONLY),
+        ("guide slot example caption", "patch", "/api/v1/guide/admin/slot-examples/scene_front", {"caption": "改"}, ADMIN_ONLY),
+        ("guide slot example delete", "delete", "/api/v1/guide/admin/slot-examples/scene_front", None,
+         expect(403, admin=204)),
+        # the published examples are public: a token of any kind is ignored
+        ("guide public slot examples", "get", "/api/v1/guide/slot-examples", None, expect(200, anonymous=200)),
         # --- insurers: only the company named on the case; nobody else
         ("insurer lookup (人保+平安)", "get", f"/api/v1/insurer/cases/{receipt_pg}", None,
          expect(403, insurer_picc=200, insurer_pingan=200)),
@@ -154,7 +160,7 @@ def rows(ids: dict) -> list[tuple[str, str, str, dict | None, dict[str, int]]]:
 def _ids(demo, clients, cases) -> dict:
     from apps.accounts.models import User
     from apps.fraud.models import FraudWarning
-    from apps.guide.models import Article
+    from apps.guide.models import Article, SlotExample
     from apps.insurers.models import InsuranceCompany
     from apps.units.models import Unit
     from conftest import draft_payload, jpeg_bytes, make_submitted_case, upload
@@ -169,6 +175,7 @@ def _ids(demo, clients, cases) -> dict:
     media = upload(owner, draft["id"], "scene_front", jpeg_bytes())
     assert media.status_code == 201, media.content
     station = Unit.objects.filter(parent=demo["451022"], kind="station").first() or demo["451022"]
+    SlotExample.objects.get_or_create(slot="scene_front", defaults={"image": "0" * 64 + ".jpg"})
     return {
         "pingguo": cases["pingguo"]["id"], "tiandong": cases["tiandong"]["id"], "picc_only": cases["picc_only"]["id"],
         "pingguo_receipt": cases["pingguo"]["receipt_no"], "picc_only_receipt": cases["picc_only"]["receipt_no"],

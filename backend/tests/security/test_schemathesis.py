@@ -77,7 +77,7 @@ def fake_map(settings):
 def world(clients, cases):
     """Tokens and real path-parameter values per role."""
     from apps.accounts.models import User
-    from apps.guide.models import Article
+    from apps.guide.models import Article, SlotExample
     from apps.insurers.models import InsuranceCompany
     from apps.units.models import Unit
 
@@ -86,6 +86,8 @@ def world(clients, cases):
 
     owner = clients("owner")
     draft = owner.post("/api/v1/owner/cases", {}, format="json").json()
+    # One slot with an example photo, so the caption edit and the removal reach their happy paths too.
+    SlotExample.objects.get_or_create(slot="scene_front", defaults={"image": "0" * 64 + ".jpg", "caption": "车头正前方"})
     media_ids = [m["id"] for m in cases["pingguo"]["media"]]
     admin_ids = {
         "id": [cases["pingguo"]["id"], cases["tiandong"]["id"], *Unit.objects.values_list("pk", flat=True)[:3],
@@ -96,6 +98,7 @@ def world(clients, cases):
         "code": ["officer", "city_admin"],
         "name": ["missing.jpg"],
         "media_id": media_ids,
+        "slot": ["scene_front", "policy"],
     }
     owner_ids = {"id": [draft["id"], cases["pingguo"]["id"]], "media_id": media_ids,
                  "receipt_no": [cases["pingguo"]["receipt_no"]]}

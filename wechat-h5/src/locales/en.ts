@@ -258,6 +258,8 @@ const en: DeepPartial<MessageSchema> = {
     pickVideo: 'Choose video',
     deleteTitle: 'Delete {label}?',
     deleteMessage: 'You will need to take it again.',
+    example: 'Example',
+    exampleAlt: 'Example photo: {label}',
   },
   extra: {
     optional: 'Optional, several allowed',
@@ -572,6 +574,32 @@ const en: DeepPartial<MessageSchema> = {
     retake: 'Please take this photo again',
     reupload: 'This photo needs to be taken and uploaded again',
     unfinished: 'The last upload did not finish; please take it again',
+  },
+  wechatOnly: {
+    title: 'Please open this page in WeChat',
+    titleInWeChat: 'Please enter again from the official account menu',
+    why: 'Reporting and “My cases” need WeChat to confirm it is you (no registration, no password). An ordinary phone browser cannot do that.',
+    detail: {
+      code_required:
+        'Please open it from the menu of the “百色交警” (Baise Traffic Police) WeChat official account.',
+      invalid_state: 'The sign-in check failed. Please enter again from the official account menu.',
+    },
+    stepsTitle: 'What to do:',
+    step1: 'In WeChat, follow the official account “百色交警” and tap the menu item “快处快赔”.',
+    step2:
+      'Or copy this page’s link, send it to yourself in WeChat (e.g. to “File Transfer”) and open it there.',
+    stepRetry: 'If it still does not work, please wait a few minutes and try again.',
+    link: 'Link to this page',
+    copy: 'Copy link',
+    copied: 'Copied',
+    copyFailed: 'Could not copy. Press and hold the link above to copy it.',
+    stillWorks: 'Works without WeChat:',
+    guide: 'Guide',
+    guideSub: 'Photo examples, who is at fault',
+    track: 'Track progress',
+    trackSub: 'With the receipt number and the last 4 digits of the phone',
+    home: 'Back to home',
+    call122: 'If anyone is hurt or the parties disagree, call 122.',
   },
   routes: {
     home: 'Quick Accident Claims',

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.guide.models import Article, ArticleStatus, Category
+from apps.guide.models import Article, ArticleStatus, Category, SlotExample
 from apps.guide.services import IMAGE_NAME, image_url
 
 
@@ -80,3 +80,51 @@ class AdminArticleSerializer(StrictSerializerMixin, serializers.ModelSerializer)
     def get_updated_by(self, article: Article) -> str:
         user = article.updated_by
         return (user.display_name or user.username) if user else ""
+
+
+class PublicSlotExampleSerializer(serializers.Serializer):
+    slot = serializers.CharField(help_text="照片位代码，如 scene_front")
+    label = serializers.CharField(help_text="照片位名称，如 正前方全景")
+    caption = serializers.CharField(help_text="拍摄要点，可能为空")
+    image_url = serializers.SerializerMethodField()
+
+    def get_image_url(self, example: SlotExample) -> str:
+        return image_url(example.image)
+
+
+class AdminSlotExampleSerializer(serializers.Serializer):
+    """One row per media slot; the example fields are null for a slot that uses the built-in drawing."""
+
+    slot = serializers.CharField()
+    label = serializers.CharField()
+    caption = serializers.CharField(source="example.caption", allow_null=True, default=None)
+    image = serializers.CharField(source="example.image", allow_null=True, default=None)
+    image_url = serializers.SerializerMethodField()
+    updated_by = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(source="example.updated_at", allow_null=True, default=None)
+
+    def get_image_url(self, row: dict) -> str | None:
+        return image_url(row["example"].image) if row["example"] else None
+
+    def get_updated_by(self, row: dict) -> str | None:
+        user = row["example"].updated_by if row["example"] else None
+        return (user.display_name or user.username) if user else None
+
+
+CAPTION_MAX = SlotExample._meta.get_field("caption").max_length
+CAPTION_ERRORS = {"max_length": "拍摄要点最多 {max_length} 个字。", "required": "请填写拍摄要点（可为空字符串）。",
+                  "invalid": "拍摄要点须为文字。", "null": "拍摄要点不能为 null，不填请用空字符串。"}
+
+
+class SlotExampleCaptionSerializer(StrictSerializerMixin, serializers.Serializer):
+    caption = serializers.CharField(max_length=CAPTION_MAX, allow_blank=True, error_messages=CAPTION_ERRORS,
+                                    help_text="拍摄要点，如“站在车头正前方5米拍全景”；空字符串表示不显示")
+
+
+class SlotExampleUploadSerializer(StrictSerializerMixin, serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG/PNG/WEBP/GIF，至多 5 MB，按内容校验", error_messages={
+        "required": "请选择要上传的图片（字段名 file）。", "invalid": "请选择要上传的图片（字段名 file）。",
+        "no_name": "请选择要上传的图片（字段名 file）。", "empty": "图片文件为空，请重新选择。"})
+    # Replacing the photo keeps the caption unless a new one is sent.
+    caption = serializers.CharField(max_length=CAPTION_MAX, allow_blank=True, required=False, error_messages=CAPTION_ERRORS,
+                                    help_text="拍摄要点；不传则保留原有的")

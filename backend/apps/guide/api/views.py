@@ -1,12 +1,13 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.cases.media_slots import ALL_SLOTS
 from apps.common.exceptions import ApiError
 from apps.common.permissions import IsStaff
 from apps.common.throttling import PublicThrottle, UploadThrottle
@@ -14,7 +15,16 @@ from apps.guide import selectors, services
 from apps.guide.models import Article
 from apps.guide.services import CONTENT_TYPES, IMAGE_DIR, IMAGE_NAME
 
-from .serializers import AdminArticleSerializer, CategorySerializer, PublicArticleListSerializer, PublicArticleSerializer
+from .serializers import (
+    AdminArticleSerializer,
+    AdminSlotExampleSerializer,
+    CategorySerializer,
+    PublicArticleListSerializer,
+    PublicArticleSerializer,
+    PublicSlotExampleSerializer,
+    SlotExampleCaptionSerializer,
+    SlotExampleUploadSerializer,
+)
 
 ARTICLE_PERMS = {
     "list": ("guide.view_article",),
@@ -24,6 +34,14 @@ ARTICLE_PERMS = {
     "destroy": ("guide.delete_article",),
     "*": ("guide.change_article",),
 }
+# Example photos are part of the guide: whoever may edit articles may change them.
+SLOT_EXAMPLE_PERMS = {"GET": ("guide.view_article",), "*": ("guide.change_article",)}
+
+ApiErrorSchema = inline_serializer("GuideError", {
+    "code": serializers.CharField(), "detail": serializers.CharField(),
+    "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)})
+SLOT_PARAMETER = OpenApiParameter("slot", str, OpenApiParameter.PATH, enum=list(ALL_SLOTS),
+                                  description="照片位代码：" + "、".join(f"{code}（{label}）" for code, label in ALL_SLOTS.items()))
 
 
 class PublicView(APIView):
@@ -126,3 +144,83 @@ class ArticleAdminViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_article(self.request, instance)
+
+
+class SlotExampleListView(PublicView):
+    @extend_schema(
+        summary="各照片位的拍照示意图（只列出市级管理员设置了示例照片的照片位）",
+        description="未列出的照片位由车主端显示内置示意图。内容公开，可缓存 60 秒。",
+        responses=PublicSlotExampleSerializer(many=True),
+        examples=[OpenApiExample("正前方全景", response_only=True, value=[{
+            "slot": "scene_front", "label": "正前方全景", "caption": "站在车头正前方5米拍全景",
+            "image_url": "/api/v1/guide/images/3f5c…e1.jpg"}])],
+    )
+    def get(self, request):
+        response = Response(PublicSlotExampleSerializer(selectors.published_slot_examples(), many=True).data)
+        response["Cache-Control"] = "public, max-age=60"
+        return response
+
+
+@extend_schema(tags=["guide-admin"])
+class SlotExampleAdminListView(APIView):
+    permission_classes = [IsStaff]
+    required_perms = SLOT_EXAMPLE_PERMS
+
+    @extend_schema(summary="拍照示意图（每个照片位一行，未设置的为 null）", responses=AdminSlotExampleSerializer(many=True))
+    def get(self, request):
+        return Response(AdminSlotExampleSerializer(selectors.slot_examples(), many=True).data)
+
+
+@extend_schema(tags=["guide-admin"], parameters=[SLOT_PARAMETER])
+class SlotExampleAdminView(APIView):
+    """One slot's example photo. The photo goes through the guide's image checks and storage."""
+
+    permission_classes = [IsStaff]
+    required_perms = SLOT_EXAMPLE_PERMS
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def get_throttles(self):
+        return [UploadThrottle()] if self.request.method == "POST" else super().get_throttles()
+
+    @staticmethod
+    def _row(slot: str) -> dict:
+        return next(row for row in selectors.slot_examples() if row["slot"] == slot)
+
+    @extend_schema(
+        summary="上传或更换照片位的示例照片",
+        request={"multipart/form-data": SlotExampleUploadSerializer},
+        responses={201: AdminSlotExampleSerializer, 200: AdminSlotExampleSerializer,
+                   400: OpenApiResponse(ApiErrorSchema, description="照片位不存在（invalid_slot）或不是有效图片（invalid_file）"),
+                   413: OpenApiResponse(ApiErrorSchema, description="图片过大（file_too_large）")},
+    )
+    def post(self, request, slot: str):
+        services.check_slot(slot)
+        serializer = SlotExampleUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        _, created = services.set_slot_example(request, slot, data["file"], data.get("caption"))
+        return Response(AdminSlotExampleSerializer(self._row(slot)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="修改照片位示例照片的拍摄要点",
+        request=SlotExampleCaptionSerializer,
+        responses={200: AdminSlotExampleSerializer,
+                   400: OpenApiResponse(ApiErrorSchema, description="照片位不存在或拍摄要点有误"),
+                   404: OpenApiResponse(ApiErrorSchema, description="该照片位还没有示例照片")},
+    )
+    def patch(self, request, slot: str):
+        services.check_slot(slot)
+        serializer = SlotExampleCaptionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_slot_example(request, slot, serializer.validated_data["caption"])
+        return Response(AdminSlotExampleSerializer(self._row(slot)).data)
+
+    @extend_schema(
+        summary="删除照片位的示例照片（车主端恢复内置示意图）",
+        responses={204: None, 400: OpenApiResponse(ApiErrorSchema, description="照片位不存在"),
+                   404: OpenApiResponse(ApiErrorSchema, description="该照片位还没有示例照片")},
+    )
+    def delete(self, request, slot: str):
+        services.delete_slot_example(request, slot)
+        return Response(status=status.HTTP_204_NO_CONTENT)

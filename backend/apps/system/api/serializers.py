@@ -124,7 +124,9 @@ ACTION_LABELS = {
     "role.change_permissions": "修改角色权限", "unit.create": "新建单位", "unit.update": "修改单位",
     "unit.jurisdiction_upload": "上传辖区边界", "parameter.change": "修改系统参数", "audit.export": "导出审计日志",
     "guide.article_create": "新建指南文章", "guide.article_update": "修改指南文章", "guide.article_delete": "删除指南文章",
-    "guide.image_upload": "上传指南图片", "insurer.create": "新增保险公司", "insurer.update": "修改保险公司",
+    "guide.image_upload": "上传指南图片", "guide.slot_example_set": "上传拍照示意图",
+    "guide.slot_example_update": "修改拍照示意图要点", "guide.slot_example_delete": "删除拍照示意图",
+    "insurer.create": "新增保险公司", "insurer.update": "修改保险公司",
     "insurer.lookup": "保险公司查询案件", "insurer.record_claim": "登记理赔受理",
 }
 
