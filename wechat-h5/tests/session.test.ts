@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { httpError, networkError } from './helpers'
 
 vi.mock('@/api/owner', () => ({
   createSession: vi.fn(),
@@ -92,5 +93,125 @@ describe('owner session', () => {
     await session.ensureSession()
     expect(api.getOauthUrl).not.toHaveBeenCalled()
     expect(api.createSession).toHaveBeenCalledWith({})
+  })
+})
+
+describe('why no session could be had', () => {
+  const CODE_REQUIRED = { code: 'code_required', detail: '请从“百色交警”公众号菜单进入。' }
+
+  it('outside WeChat, a server that wants WeChat sets the problem with its detail', async () => {
+    const { api, session, http } = await load()
+    api.createSession.mockRejectedValue(httpError(400, CODE_REQUIRED))
+    await session.ensureSession()
+    expect(http.getToken()).toBeNull()
+    expect(session.sessionProblem.value).toEqual({
+      kind: 'wechat',
+      code: 'code_required',
+      detail: '请从“百色交警”公众号菜单进入。',
+      inWeChat: false,
+    })
+  })
+
+  it('no network is not "WeChat required": the app carries on as before', async () => {
+    const { api, session } = await load()
+    api.createSession.mockRejectedValue(networkError())
+    await session.ensureSession()
+    expect(session.sessionProblem.value).toEqual({ kind: 'unreachable' })
+  })
+
+  it('a server in trouble or another 400 is not "WeChat required" either', async () => {
+    const { api, session } = await load()
+    api.createSession.mockRejectedValueOnce(httpError(502, { code: 'bad_gateway', detail: 'x' }))
+    await session.ensureSession()
+    expect(session.sessionProblem.value).toEqual({ kind: 'unreachable' })
+    api.createSession.mockRejectedValueOnce(
+      httpError(400, { code: 'wechat_disabled', detail: 'x' }),
+    )
+    await session.ensureSession(true)
+    expect(session.sessionProblem.value).toEqual({ kind: 'unreachable' })
+  })
+
+  it('a session obtained later clears the problem', async () => {
+    const { api, session, http } = await load()
+    api.createSession.mockRejectedValueOnce(httpError(400, CODE_REQUIRED))
+    await session.ensureSession()
+    expect(session.sessionProblem.value?.kind).toBe('wechat')
+    api.createSession.mockResolvedValueOnce({ token: 'later' })
+    await session.ensureSession(true)
+    expect(http.getToken()).toBe('later')
+    expect(session.sessionProblem.value).toBeNull()
+  })
+
+  it('the 401 retry of a request asks again and keeps the problem when WeChat is required', async () => {
+    const { api, session, http } = await load()
+    api.createSession.mockRejectedValue(httpError(400, CODE_REQUIRED))
+    session.installSession()
+    const original = http.http.defaults.adapter
+    http.http.defaults.adapter = async (config) => {
+      throw Object.assign(httpError(401, { code: 'not_authenticated' }), { config })
+    }
+    try {
+      await expect(http.http.get('/owner/cases')).rejects.toMatchObject({
+        response: { status: 401 },
+      })
+    } finally {
+      http.http.defaults.adapter = original
+      http.useSessionProvider(null)
+    }
+    expect(api.createSession).toHaveBeenCalledTimes(2)
+    expect(session.sessionProblem.value?.kind).toBe('wechat')
+  })
+
+  it('asks again when the phone comes back online after an unreachable attempt', async () => {
+    const { api, session, http } = await load()
+    api.createSession.mockRejectedValueOnce(networkError())
+    session.installSession()
+    await vi.waitFor(() => expect(session.sessionProblem.value).toEqual({ kind: 'unreachable' }))
+    api.createSession.mockRejectedValueOnce(httpError(400, CODE_REQUIRED))
+    window.dispatchEvent(new Event('online'))
+    await vi.waitFor(() => expect(session.sessionProblem.value?.kind).toBe('wechat'))
+    expect(api.createSession).toHaveBeenCalledTimes(2)
+    http.useSessionProvider(null)
+  })
+
+  it('inside WeChat a refused code gets one OAuth round, then the problem (no loop)', async () => {
+    vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(WECHAT_UA)
+    const INVALID_STATE = {
+      code: 'invalid_state',
+      detail: '登录校验失败，请重新从公众号菜单进入。',
+    }
+
+    // First visit with a stale code: refused, so one fresh OAuth round.
+    window.history.replaceState(null, '', '/h5/cases?code=OLD&state=S1')
+    let { api, session } = await load()
+    api.createSession.mockRejectedValue(httpError(400, INVALID_STATE))
+    api.getOauthUrl.mockResolvedValue('https://open.weixin.qq.com/connect/oauth2/authorize?x=2')
+    let redirect = vi.spyOn(session.navigation, 'redirect').mockImplementation(() => {})
+    void session.ensureSession()
+    await vi.waitFor(() => expect(redirect).toHaveBeenCalledTimes(1))
+    expect(session.sessionProblem.value).toBeNull()
+
+    // Back from WeChat, and the code is refused again: no second round, the problem instead.
+    window.history.replaceState(null, '', '/h5/cases?code=NEW&state=S2')
+    vi.clearAllMocks()
+    ;({ api, session } = await load())
+    api.createSession.mockImplementation(async (body) => {
+      throw httpError(
+        400,
+        body.code ? INVALID_STATE : { code: 'code_required', detail: '请从菜单进入' },
+      )
+    })
+    api.getOauthUrl.mockResolvedValue('https://open.weixin.qq.com/connect/oauth2/authorize?x=3')
+    redirect = vi.spyOn(session.navigation, 'redirect').mockImplementation(() => {})
+    await session.ensureSession()
+    expect(redirect).not.toHaveBeenCalled()
+    expect(api.getOauthUrl).not.toHaveBeenCalled()
+    expect(api.createSession).toHaveBeenCalledWith({ code: 'NEW', state: 'S2' })
+    expect(session.sessionProblem.value).toEqual({
+      kind: 'wechat',
+      code: 'invalid_state',
+      detail: '登录校验失败，请重新从公众号菜单进入。',
+      inWeChat: true,
+    })
   })
 })

@@ -34,6 +34,29 @@ def free_port() -> int:
 SERVER: dict = {}
 
 
+def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """uvicorn on a free port with `env`, once /api/v1/health answers ok."""
+    port = free_port()
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--ws", "websockets", "--lifespan", "off", "--no-access-log"],
+        cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if httpx.get(url + "/api/v1/health", timeout=2).json().get("status") == "ok":
+                return proc, url
+        except Exception:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(log_path.read_text())
+        time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError("server did not become healthy")
+
+
 @pytest.fixture(scope="session")
 def server_url():
     tmp = Path(tempfile.mkdtemp(prefix="kckp-e2e-"))
@@ -43,27 +66,19 @@ def server_url():
     manage = [sys.executable, "manage.py"]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], cwd=BACKEND, env=env, check=True)
     subprocess.run(manage + ["seed_demo"], cwd=BACKEND, env=env, check=True, stdout=subprocess.DEVNULL)
-    port = free_port()
-    log = open(tmp / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--ws", "websockets", "--lifespan", "off", "--no-access-log"],
-        cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    SERVER["pid"] = proc.pid
-    for _ in range(120):
-        try:
-            if httpx.get(url + "/api/v1/health", timeout=2).json().get("status") == "ok":
-                break
-        except Exception:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((tmp / "server.log").read_text())
-        time.sleep(0.5)
-    else:
-        proc.terminate()
-        raise RuntimeError("server did not become healthy")
+    proc, url = start_server(env, tmp / "server.log")
+    SERVER.update(pid=proc.pid, env=env, tmp=tmp)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def wechat_server_url(server_url):
+    """A second server on the same database with the official account configured: owner
+    identities then come only from WeChat OAuth (no fake is needed until a code is exchanged)."""
+    env = {**SERVER["env"], "WECHAT_APP_ID": "wx0fake0appid0001", "WECHAT_APP_SECRET": "fake-app-secret"}
+    proc, url = start_server(env, SERVER["tmp"] / "server-wechat.log")
     yield url
     proc.terminate()
     proc.wait(10)

@@ -375,3 +375,30 @@ def test_guide_categories_and_an_article(server_url, new_context):
     expect(page.get_by_role("heading", name=article["title"])).to_be_visible()
     expect(page.locator(".body")).not_to_be_empty()
     shot(page, "h5-guide-article")
+
+
+def test_outside_wechat_an_owner_page_says_open_in_wechat(wechat_server_url, new_context):
+    # An ordinary phone browser (a link from an SMS) on the narrowest common screen.
+    context = new_context(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True,
+                          device_scale_factor=2, permissions=["clipboard-read", "clipboard-write"])
+    page = context.pages[0] if context.pages else context.new_page()
+    open_home(page, wechat_server_url)
+    page.get_by_role("link", name=re.compile("我的案件")).click()
+
+    expect(page.get_by_role("heading", name="请在微信中打开")).to_be_visible()
+    expect(page.get_by_text("请从“百色交警”公众号菜单进入。")).to_be_visible()
+    expect(page.get_by_text("在微信里关注“百色交警”公众号")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    shot(page, "h5-open-in-wechat")
+    page.get_by_role("button", name="复制链接").click()
+    expect(page.get_by_text("已复制").first).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()").endswith("/h5/cases")
+    assert page.evaluate("localStorage.getItem('kckp.ownerToken')") is None
+
+    # The report flow says the same; tracking by receipt number still works.
+    open_home(page, wechat_server_url)
+    start_report(page)
+    expect(page.get_by_role("heading", name="请在微信中打开")).to_be_visible()
+    page.get_by_text("进度查询", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/h5/track$"))
+    expect(page.get_by_placeholder("提交报案后得到的受理号")).to_be_visible()

@@ -13,6 +13,16 @@ const stepViews: Record<StepKey, () => Promise<unknown>> = {
   review: () => import('@/views/report/ReviewStep.vue'),
 }
 
+declare module 'vue-router' {
+  interface RouteMeta {
+    /**
+     * The page needs an owner identity (a session token): where WeChat is required and
+     * this page has none, App shows "open in WeChat" instead.
+     */
+    owner?: boolean
+  }
+}
+
 const routes: RouteRecordRaw[] = [
   {
     path: '/',
@@ -24,7 +34,7 @@ const routes: RouteRecordRaw[] = [
     path: `/report/${step}`,
     name: `report-${step}`,
     component: stepViews[step] as RouteRecordRaw['component'] & object,
-    meta: { title: STEP_TITLES[step], step },
+    meta: { title: STEP_TITLES[step], step, owner: true },
   })),
   {
     path: '/report/call-122',
@@ -49,19 +59,19 @@ const routes: RouteRecordRaw[] = [
     path: '/cases',
     name: 'cases',
     component: () => import('@/views/MyCasesView.vue'),
-    meta: { title: '我的案件' },
+    meta: { title: '我的案件', owner: true },
   },
   {
     path: '/cases/:id',
     name: 'case-detail',
     component: () => import('@/views/CaseDetailView.vue'),
-    meta: { title: '案件进度' },
+    meta: { title: '案件进度', owner: true },
   },
   {
     path: '/cases/:id/liability',
     name: 'liability',
     component: () => import('@/views/LiabilityView.vue'),
-    meta: { title: '帮我判断责任' },
+    meta: { title: '帮我判断责任', owner: true },
   },
   {
     path: '/agreement/:receipt?',
