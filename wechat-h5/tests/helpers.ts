@@ -1,4 +1,7 @@
 import { AxiosError, AxiosHeaders, type AxiosResponse } from 'axios'
+import { flushPromises, mount } from '@vue/test-utils'
+import type { Component } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
 
 /** An axios error as thrown when the request never got an answer. */
 export function networkError(): AxiosError {
@@ -34,6 +37,21 @@ export async function settle(rounds = 10): Promise<void> {
  */
 export function vantTimersSettled(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 350))
+}
+
+/** `component` mounted as the page at `path` of a memory router (beside a blank '/'), settled. */
+export async function mountPage(path: string, component: Component) {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: { template: '<div />' } },
+      { path, component },
+    ],
+  })
+  await router.push(path)
+  const wrapper = mount({ template: '<router-view />' }, { global: { plugins: [router] } })
+  await flushPromises()
+  return wrapper
 }
 
 export const EXIF_DATE = '2026:11:30 10:15:00\0' // EXIF ASCII: 19 characters and a NUL

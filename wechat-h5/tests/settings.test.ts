@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { networkError, vantTimersSettled } from './helpers'
+import { mountPage, networkError, vantTimersSettled } from './helpers'
 
 vi.mock('@/api/settings', () => ({ fetchOwnerSettings: vi.fn() }))
 
@@ -132,19 +131,7 @@ describe('pages use the settings', () => {
     await vantTimersSettled()
   })
 
-  async function mountPhotos() {
-    const router = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/', component: { template: '<div />' } },
-        { path: '/report/photos', component: PhotosStep },
-      ],
-    })
-    await router.push('/report/photos')
-    const wrapper = mount({ template: '<router-view />' }, { global: { plugins: [router] } })
-    await flushPromises()
-    return wrapper
-  }
+  const mountPhotos = () => mountPage('/report/photos', PhotosStep)
 
   function requiredMarks(wrapper: Awaited<ReturnType<typeof mountPhotos>>) {
     return wrapper.findAll('.req').length

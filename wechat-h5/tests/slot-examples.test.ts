@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { httpError, networkError, vantTimersSettled } from './helpers'
+import { httpError, mountPage, networkError, vantTimersSettled } from './helpers'
 
 vi.mock('@/api/guide', () => ({ fetchSlotExamples: vi.fn() }))
 vi.mock('@/api/owner', () => ({ fetchGuideArticles: vi.fn() }))
@@ -118,16 +118,7 @@ describe('slot example photos', () => {
     fetchExamples.mockResolvedValue([
       { ...FRONT, slot: 'scene_contact', caption: '碰擦部位占满画面' },
     ])
-    const router = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/', component: { template: '<div />' } },
-        { path: '/report/photos', component: PhotosStep },
-      ],
-    })
-    await router.push('/report/photos')
-    const wrapper = mount({ template: '<router-view />' }, { global: { plugins: [router] } })
-    await flushPromises()
+    const wrapper = await mountPage('/report/photos', PhotosStep)
     expect(fetchExamples).toHaveBeenCalledOnce()
     expect(wrapper.findAll('.example')).toHaveLength(1)
     expect(wrapper.find('.example img').attributes('alt')).toBe('碰擦点近景的示例照片')
