@@ -36,7 +36,12 @@ def public_body(article: Article) -> tuple[str, list[dict] | None]:
 def slot_examples() -> list[dict]:
     """Every media slot in the wizard's order, with its example photo where a city admin set one."""
     examples = {e.slot: e for e in SlotExample.objects.select_related("updated_by")}
-    return [{"slot": slot, "label": label, "example": examples.get(slot)} for slot, label in ALL_SLOTS.items()]
+    return [slot_row(slot, examples.get(slot)) for slot in ALL_SLOTS]
+
+
+def slot_row(slot: str, example: SlotExample | None) -> dict:
+    """A row of the admin list: the slot, its label and its example photo (None for the drawing)."""
+    return {"slot": slot, "label": ALL_SLOTS[slot], "example": example}
 
 
 def published_slot_examples() -> list[SlotExample]:

@@ -182,10 +182,6 @@ class SlotExampleAdminView(APIView):
     def get_throttles(self):
         return [UploadThrottle()] if self.request.method == "POST" else super().get_throttles()
 
-    @staticmethod
-    def _row(slot: str) -> dict:
-        return next(row for row in selectors.slot_examples() if row["slot"] == slot)
-
     @extend_schema(
         summary="上传或更换照片位的示例照片",
         request={"multipart/form-data": SlotExampleUploadSerializer},
@@ -198,8 +194,8 @@ class SlotExampleAdminView(APIView):
         serializer = SlotExampleUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _, created = services.set_slot_example(request, slot, data["file"], data.get("caption"))
-        return Response(AdminSlotExampleSerializer(self._row(slot)).data,
+        example, created = services.set_slot_example(request, slot, data["file"], data.get("caption"))
+        return Response(AdminSlotExampleSerializer(selectors.slot_row(slot, example)).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
@@ -213,8 +209,8 @@ class SlotExampleAdminView(APIView):
         services.check_slot(slot)
         serializer = SlotExampleCaptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.update_slot_example(request, slot, serializer.validated_data["caption"])
-        return Response(AdminSlotExampleSerializer(self._row(slot)).data)
+        example = services.update_slot_example(request, slot, serializer.validated_data["caption"])
+        return Response(AdminSlotExampleSerializer(selectors.slot_row(slot, example)).data)
 
     @extend_schema(
         summary="删除照片位的示例照片（车主端恢复内置示意图）",
