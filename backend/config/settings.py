@@ -139,7 +139,28 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "OPTIONS": {"timeout": 20},
         "TEST": {"NAME": str(VAR_DIR / f"test-archive-{os.getpid()}.sqlite3")},
     }
-DATABASE_ROUTERS = ["apps.common.routers.PrimaryOnlyRouter"]
+# PostgreSQL read replicas (streaming standbys), comma-separated. Only reads that may be a moment
+# behind go there: the statistics and their exports, the audit log export (apps.common.replicas).
+# Everything else, every write and every owner or officer screen, stays on the primary. A replica
+# is used while it answers and lags at most REPLICA_MAX_LAG_S seconds, checked at most every
+# REPLICA_CHECK_S; one that fails is set aside for REPLICA_RETRY_S. Replica connections are opened
+# per request (no pool): the reads they serve are few and heavy.
+REPLICA_DATABASES: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), 1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS 需要 DATABASE_URL 指向 PostgreSQL 主库。")
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=0)
+    DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "3"))
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+REPLICA_MAX_LAG_S = float(os.environ.get("REPLICA_MAX_LAG_S", "30"))
+REPLICA_CHECK_S = float(os.environ.get("REPLICA_CHECK_S", "5"))
+REPLICA_RETRY_S = float(os.environ.get("REPLICA_RETRY_S", "30"))
+
+DATABASE_ROUTERS = ["apps.common.routers.PrimaryAndReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -3,12 +3,15 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.common import replicas
 
 
 def check_database() -> str:
@@ -44,8 +47,12 @@ class HealthView(APIView):
     authentication_classes = []
 
     @extend_schema(summary="健康检查", responses=inline_serializer("Health", {
-        "status": serializers.CharField(), "database": serializers.CharField(), "channel_layer": serializers.CharField()}))
+        "status": serializers.CharField(), "database": serializers.CharField(), "channel_layer": serializers.CharField(),
+        "read_replicas": serializers.CharField(required=False, help_text="配置了只读副本时：ok，或 degraded（统计改由主库读取）")}))
     def get(self, request):
         parts = {"database": check_database(), "channel_layer": check_channel_layer()}
         healthy = all(v == "ok" for v in parts.values())
-        return Response({"status": "ok" if healthy else "error", **parts}, status=200 if healthy else 503)
+        body = {"status": "ok" if healthy else "error", **parts}
+        if settings.REPLICA_DATABASES:
+            body["read_replicas"] = replicas.check_all()  # a lagging or missing replica degrades, never fails
+        return Response(body, status=200 if healthy else 503)

@@ -16,6 +16,7 @@ from operator import add
 
 from django.db.models import Q, QuerySet, Sum
 
+from apps.common import replicas
 from apps.common.scoping import scope_unit_ids
 from apps.insurers.models import InsuranceCompany
 from apps.units.models import ABOVE_COUNTY, Unit
@@ -265,7 +266,13 @@ def by_hour(data: Tally) -> list[dict]:
 
 
 def summary(query: Query) -> dict:
+    """The statistics of a query. The roll-up is brought up to date on the primary; the figures are then
+    read from a read replica when one is usable (apps.common.replicas), else from the primary."""
     refresh_rollup()
+    return replicas.read(_summary, query)
+
+
+def _summary(query: Query) -> dict:
     root = query.unit
     if root is None:
         mapping, rows_units, default_unit = {}, [], None

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import Role
+from apps.common import replicas
 from apps.common.exceptions import ApiError
 from apps.common.pagination import StandardPagination
 from apps.common.permissions import IsStaff
@@ -338,6 +339,8 @@ class AuditExportView(AdminView):
     def get(self, request):
         entries = selectors.filter_audit(selectors.audit_entries_visible_to(request.user), request.query_params)
         audit(request, "audit.export", None, changes={k: v[:100] for k, v in request.query_params.items()})
+        # The log of a moment ago is enough for an export: a read replica serves it when there is one.
+        entries = entries.using(replicas.stream_alias())
         response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y%m%d}.csv"'
         return response
