@@ -7,7 +7,7 @@ class Alert(models.Model):
 
     type = models.CharField(max_length=30)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="alerts")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="alerts", db_index=False)  # alert_unit_id
     title = models.CharField(max_length=200)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
