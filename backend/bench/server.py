@@ -53,7 +53,8 @@ class Servers:
         for i in range(self.count):
             port = base + i
             log = open(self.log_dir / f"server-{port}.log", "wb")
-            cmd = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            app = self.env.get("BENCH_ASGI_APP", "config.asgi:application")  # bench/floor.py's experiment sets it
+            cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
                    "--ws", "websockets", "--lifespan", "off", "--no-access-log", "--loop", "uvloop", "--http", "httptools",
                    "--backlog", "4096"]
             self.procs.append(subprocess.Popen(cmd, cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT))

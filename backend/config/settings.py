@@ -117,6 +117,8 @@ if DATABASE_URL:
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", False):
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        if os.environ.get("DB_PREPARE_THRESHOLD"):
+            DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(os.environ["DB_PREPARE_THRESHOLD"])
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
