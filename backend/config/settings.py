@@ -115,10 +115,16 @@ if DATABASE_URL:
         # statement) before it is lent, so one the server dropped (a PostgreSQL restart, a failover)
         # is replaced instead of failing a request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", False):
+    # Parameters go to PostgreSQL apart from the statement (server-side binding), and a statement a
+    # connection has run DB_PREPARE_THRESHOLD times is prepared there: PostgreSQL plans it once per
+    # connection instead of on every execution. The pooled connections live on, so the hot statements
+    # (the submission's, the case list's) are planned once per connection. Behind a PgBouncer in
+    # transaction mode older than 1.21, set DB_PREPARE_THRESHOLD=off; DB_SERVER_SIDE_BINDING=0 goes back
+    # to psycopg's client-side binding.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_SERVER_SIDE_BINDING", True):
         DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-        if os.environ.get("DB_PREPARE_THRESHOLD"):
-            DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(os.environ["DB_PREPARE_THRESHOLD"])
+        threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None if threshold in ("", "off", "none") else int(threshold)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
