@@ -51,5 +51,10 @@ class User(AbstractUser):
         return bool(set(roles) & set(self.role_codes))
 
     @property
+    def shown_name(self) -> str:
+        """The name shown beside the user's actions: the display name, else the login name."""
+        return self.display_name or self.username
+
+    @property
     def throttle_ident(self) -> str:
         return f"user:{self.pk}"

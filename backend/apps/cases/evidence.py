@@ -58,7 +58,7 @@ def _local(value: datetime | None) -> str:
 def timeline(case: Case) -> list[dict]:
     return [
         {"at": _iso(e.at), "action": e.action, "status": e.status, "label": e.get_status_display(), "note": e.note,
-         "actor": (e.actor.display_name or e.actor.username) if e.actor_id else "",
+         "actor": e.actor.shown_name if e.actor_id else "",
          "unit": e.unit.name if e.unit_id else ""}
         for e in case.events.select_related("actor", "unit").order_by("at", "id")
     ]

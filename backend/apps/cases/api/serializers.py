@@ -67,7 +67,7 @@ class StaffEventSerializer(PublicEventSerializer):
     def get_actor(self, event: CaseEvent) -> str:
         if event.actor_id is None:
             return ""
-        return event.actor.display_name or event.actor.username
+        return event.actor.shown_name
 
     def get_unit(self, event: CaseEvent) -> str:
         return event.unit.name if event.unit_id else ""
@@ -229,7 +229,7 @@ class StaffCaseListSerializer(CaseBaseSerializer):
         return [p.plate for p in case.parties.all()]
 
     def get_claimed_by(self, case: Case) -> str:
-        return (case.claimed_by.display_name or case.claimed_by.username) if case.claimed_by_id else ""
+        return case.claimed_by.shown_name if case.claimed_by_id else ""
 
     @extend_schema_field(FraudWarningBrief(many=True))
     def get_fraud_warnings(self, case: Case) -> list[dict]:

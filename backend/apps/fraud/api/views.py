@@ -32,7 +32,7 @@ class WarningSerializer(serializers.ModelSerializer):
             return None
         by = w.dispatched_by
         return {"station": w.dispatched_station.name if w.dispatched_station_id else "",
-                "by": (by.display_name or by.username) if by else "", "at": w.dispatched_at}
+                "by": by.shown_name if by else "", "at": w.dispatched_at}
 
     def get_suggested_station(self, w: FraudWarning) -> dict | None:
         return services.nearest_station(w.case.gcj_lng, w.case.gcj_lat, within_unit=w.case.unit)

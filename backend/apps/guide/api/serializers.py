@@ -79,7 +79,7 @@ class AdminArticleSerializer(StrictSerializerMixin, serializers.ModelSerializer)
 
     def get_updated_by(self, article: Article) -> str:
         user = article.updated_by
-        return (user.display_name or user.username) if user else ""
+        return user.shown_name if user else ""
 
 
 class PublicSlotExampleSerializer(serializers.Serializer):
@@ -108,7 +108,7 @@ class AdminSlotExampleSerializer(serializers.Serializer):
 
     def get_updated_by(self, row: dict) -> str | None:
         user = row["example"].updated_by if row["example"] else None
-        return (user.display_name or user.username) if user else None
+        return user.shown_name if user else None
 
 
 CAPTION_MAX = SlotExample._meta.get_field("caption").max_length

@@ -63,7 +63,7 @@ def parameter_row(key: str, stored: dict) -> dict:
         "choices": [{"value": v, "label": label} for v, label in d.choices], "unit": d.unit,
         "minimum": d.minimum, "maximum": d.maximum,
         "updated_at": row.updated_at if row else None,
-        "updated_by": (row.updated_by.display_name or row.updated_by.username) if row and row.updated_by else None,
+        "updated_by": row.updated_by.shown_name if row and row.updated_by else None,
     }
 
 
