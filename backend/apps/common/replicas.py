@@ -90,9 +90,9 @@ def usable(alias: str) -> bool:
         set_aside(alias, type(exc).__name__)
         return False
     with _lock:
-        health.checked_at, health.lag = now, lag
-        was, health.usable = health.usable, lag <= settings.REPLICA_MAX_LAG_S
-    if was and not health.usable:
+        first, was = health.lag is None, health.usable
+        health.checked_at, health.lag, health.usable = now, lag, lag <= settings.REPLICA_MAX_LAG_S
+    if not health.usable and (was or first):
         log.warning("read replica %s is %.1fs behind the primary: reads go to the primary", alias, lag)
     return health.usable
 
@@ -112,8 +112,8 @@ def choose() -> str | None:
 
 def read(fn: Callable[..., T], *args, **kwargs) -> T:
     """`fn(*args, **kwargs)` with its reads on a replica when a usable one is configured, else on the
-    primary. A replica that fails during the call is set aside and the call runs again on the primary,
-    so `fn` must only read."""
+    primary. When the call fails on the replica it runs again on the primary, so `fn` must only read;
+    a replica whose connection broke is also set aside."""
     alias = choose()
     if alias is None:
         return fn(*args, **kwargs)
@@ -136,7 +136,6 @@ def stream_alias() -> str:
     """Where a streamed export reads from. Its rows go out as they are read, so a replica that fails
     half-way cannot be replaced: the download breaks off, as it would on the primary."""
     return choose() or "default"
-
 
 
 def check_all() -> str:
