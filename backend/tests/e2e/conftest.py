@@ -18,6 +18,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests import databases
+
 BACKEND = Path(__file__).resolve().parents[2]
 ARTIFACTS = BACKEND.parent / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -61,7 +63,11 @@ def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
 def server_url():
     tmp = Path(tempfile.mkdtemp(prefix="kckp-e2e-"))
     env = {**os.environ, "KCKP_VAR_DIR": str(tmp), "MEDIA_ROOT": str(tmp / "media"), "CELERY_EAGER": "1"}
-    if not env.get("DATABASE_URL"):
+    if env.get("DATABASE_URL"):
+        # An empty database per run: rows left by an earlier run (a guide example photo, media whose
+        # files were in that run's temporary folder) must not change what these tests see.
+        env["DATABASE_URL"] = databases.recreate(env["DATABASE_URL"], "e2e")
+    else:
         env["SQLITE_PATH"] = str(tmp / "e2e.sqlite3")
     manage = [sys.executable, "manage.py"]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], cwd=BACKEND, env=env, check=True)
@@ -71,6 +77,8 @@ def server_url():
     yield url
     proc.terminate()
     proc.wait(10)
+    if env.get("DATABASE_URL"):
+        databases.drop(env["DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")

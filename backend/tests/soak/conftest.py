@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+
+from tests import databases
 
 BACKEND = Path(__file__).resolve().parents[2]
 UNTHROTTLED = {f"THROTTLE_{scope}": "1000000/min" for scope in
@@ -45,26 +46,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
 class Database:
     """The server's database, read directly to check what the API cannot show (half-written rows)."""
 
     def __init__(self, tmp: Path) -> None:
         base = os.environ.get("DATABASE_URL", "")
         if base:
-            import psycopg
-
-            name = (urlsplit(base).path.strip("/") or "kckp") + "_soak"
-            self.url = _with_db(base, name)
-            with psycopg.connect(_with_db(base, "postgres"), autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                admin.execute(f'CREATE DATABASE "{name}"')
-            self.name = name
+            self.url = databases.recreate(base, "soak")
+            self.name = databases.name_of(self.url)
             self.env = {"DATABASE_URL": self.url}
         else:
             self.url = ""
@@ -95,11 +84,7 @@ class Database:
 
     def drop(self) -> None:
         if self.postgres:
-            import psycopg
-
-            with psycopg.connect(_with_db(self.url, "postgres"), autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (self.name,))
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+            databases.drop(self.url)
 
 
 class Server:
