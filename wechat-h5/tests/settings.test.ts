@@ -22,6 +22,8 @@ import { useUploadsStore } from '@/stores/uploads'
 import { occurredAtError, toShanghaiIso } from '@/utils/time'
 import PhotosStep from '@/views/report/PhotosStep.vue'
 import CaseProgress from '@/components/CaseProgress.vue'
+import PartiesStep from '@/views/report/PartiesStep.vue'
+import { useWizardStore } from '@/stores/wizard'
 
 const mocked = vi.mocked(api)
 const MB = 1024 * 1024
@@ -32,6 +34,7 @@ const CITY = {
   photo_max_mb: 1,
   video_max_mb: 10,
   review_service_hours: '08:00-20:00',
+  max_parties: 3,
 }
 
 const daysAgo = (n: number) => toShanghaiIso(new Date(Date.now() - n * 86400_000))
@@ -149,6 +152,23 @@ describe('pages use the settings', () => {
     expect(requiredMarks(wrapper)).toBe(2)
     expect(wrapper.text()).toContain('正后方全景') // still offered
     expect(wrapper.text()).toContain('视频不超过 10MB')
+    wrapper.unmount()
+  })
+
+  it("stops adding parties at the city's limit", async () => {
+    mocked.fetchOwnerSettings.mockResolvedValue(CITY)
+    await loadSettings(true)
+    const wrapper = await mountPage('/report/parties', PartiesStep)
+    const wizard = useWizardStore()
+    const addButton = () => wrapper.findAll('button').find((b) => /添加一方|上限/.test(b.text()))!
+    expect(wizard.state.form.parties).toHaveLength(2)
+    expect(addButton().text()).toBe('添加一方（三车及以上事故）')
+    await addButton().trigger('click')
+    expect(wizard.state.form.parties).toHaveLength(3)
+    expect(addButton().text()).toBe('已达 3 方上限，更多车辆请拨打 122')
+    expect(addButton().attributes('disabled')).toBeDefined()
+    await addButton().trigger('click')
+    expect(wizard.state.form.parties).toHaveLength(3)
     wrapper.unmount()
   })
 

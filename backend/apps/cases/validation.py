@@ -23,15 +23,20 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from apps.insurers.directory import companies
 from apps.insurers.models import InsuranceCompany
-from apps.system.parameters import params
+from apps.system.parameters import DEFINITIONS, params
 from apps.units.geo import COORD_SYSTEMS
 
 from .checklist import CHECKLIST_KEYS
 from .models import VehicleType
 from .plates import is_valid_phone, is_valid_plate, normalize_phone, normalize_plate
 
-MAX_PARTIES = 20
+MAX_PARTIES = DEFINITIONS["max_parties"].default  # the limit in force is `max_parties()`
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+def max_parties() -> int:
+    return params.get("max_parties")
+
 
 # The messages of our own rules, shared by both implementations.
 UNKNOWN_FIELD = "不支持的字段。"
@@ -120,6 +125,10 @@ class DraftInput(StrictSerializer):
     location = LocationInput(required=False, allow_null=True)
     occurred_at = serializers.CharField(required=False, allow_null=True, max_length=40)
     parties = PartyInput(many=True, required=False, max_length=MAX_PARTIES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].max_length = max_parties()  # a parameter the city admin can change
 
     def validate_checklist(self, value: dict) -> dict:
         unknown = [key for key in value if key not in CHECKLIST_KEYS]
@@ -451,8 +460,9 @@ def _parties(value) -> list[dict]:
     if not isinstance(value, list):
         message = str(serializers.ListSerializer.default_error_messages["not_a_list"]).format(input_type=type(value).__name__)
         raise _Invalid({_NON_FIELD: _own_error(message, "not_a_list")})
-    if len(value) > MAX_PARTIES:
-        message = str(serializers.ListSerializer.default_error_messages["max_length"]).format(max_length=MAX_PARTIES)
+    limit = max_parties()
+    if len(value) > limit:
+        message = str(serializers.ListSerializer.default_error_messages["max_length"]).format(max_length=limit)
         raise _Invalid({_NON_FIELD: _own_error(message, "max_length")})
     result, errors = [], {}
     for index, item in enumerate(value):

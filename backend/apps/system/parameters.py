@@ -60,6 +60,9 @@ DEFINITIONS: dict[str, Definition] = {
         Definition("review_service_hours", TEXT, "00:00-24:00", "审核中心服务时间（如 08:00-20:00）"),
         Definition("max_drafts_per_owner", INT, 10, "每位车主同时保留的草稿数上限", 1, 100, unit="份"),
         Definition("max_media_per_case", INT, 40, "每个案件最多上传的文件数", 5, 200, unit="个"),
+        # The requirements put no limit on the parties of one accident; this one only stops abuse, and a
+        # city can raise it for a pile-up.
+        Definition("max_parties", INT, 20, "每起事故最多填写的当事人数", 2, 100, unit="方"),
         Definition(
             "notify_accepted_text", TEXT,
             "您的事故已受理，适用快处快赔。请立即将车辆移至不妨碍交通的地点，双方携带驾驶证、行驶证、保险单到快处快赔服务中心办理。",
@@ -192,7 +195,8 @@ def required_media_slots() -> list[str]:
     return [s.strip() for s in str(params.get("required_media_slots")).split(",") if s.strip()]
 
 # What the car-owner H5 needs before a session exists (GET /api/v1/owner/settings). Nothing personal.
-OWNER_KEYS = ("required_media_slots", "max_accident_age_days", "photo_max_mb", "video_max_mb", "review_service_hours")
+OWNER_KEYS = ("required_media_slots", "max_accident_age_days", "photo_max_mb", "video_max_mb", "review_service_hours",
+              "max_parties")
 
 
 def owner_settings() -> dict[str, Any]:

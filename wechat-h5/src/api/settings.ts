@@ -8,6 +8,8 @@ export interface OwnerSettings {
   video_max_mb: number
   /** "08:00-20:00"; "00:00-24:00" = round the clock */
   review_service_hours: string
+  /** How many parties one accident may have */
+  max_parties: number
 }
 
 export async function fetchOwnerSettings(): Promise<OwnerSettings> {

@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS: Readonly<OwnerSettings> = Object.freeze({
   photo_max_mb: 15,
   video_max_mb: 200,
   review_service_hours: '00:00-24:00',
+  max_parties: 20,
 })
 
 const SLOT_CODE = /^[a-z_]+$/
@@ -38,6 +39,7 @@ export function sanitizeSettings(raw: unknown): OwnerSettings {
       typeof r.review_service_hours === 'string' && HOURS.test(r.review_service_hours)
         ? r.review_service_hours
         : DEFAULT_SETTINGS.review_service_hours,
+    max_parties: Math.max(2, positiveInt(r.max_parties) ?? DEFAULT_SETTINGS.max_parties),
   }
 }
 

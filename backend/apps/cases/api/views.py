@@ -24,6 +24,7 @@ from apps.cases.selectors import (
     staff_case_rows,
     with_plates_and_warnings,
 )
+from apps.cases.validation import max_parties
 from apps.common.exceptions import ApiError, Conflict
 from apps.common.pagination import CaseCursorPagination
 from apps.common.permissions import IsOwner, IsStaff
@@ -109,7 +110,8 @@ OwnerSettings = inline_serializer("OwnerSettings", {
     "required_media_slots": serializers.ListField(child=serializers.CharField(), help_text="必拍照片位代码，如 scene_front"),
     "max_accident_age_days": serializers.IntegerField(), "photo_max_mb": serializers.IntegerField(),
     "video_max_mb": serializers.IntegerField(),
-    "review_service_hours": serializers.RegexField(r"^\d{2}:\d{2}-\d{2}:\d{2}$")})
+    "review_service_hours": serializers.RegexField(r"^\d{2}:\d{2}-\d{2}:\d{2}$"),
+    "max_parties": serializers.IntegerField(help_text="每起事故最多填写的当事人数")})
 
 
 class OwnerSettingsView(APIView):
@@ -123,7 +125,7 @@ class OwnerSettingsView(APIView):
                    examples=[OpenApiExample("默认值", value={
                        "required_media_slots": ["scene_front", "scene_rear", "scene_contact"],
                        "max_accident_age_days": 7, "photo_max_mb": 15, "video_max_mb": 200,
-                       "review_service_hours": "00:00-24:00"}, response_only=True)])
+                       "review_service_hours": "00:00-24:00", "max_parties": 20}, response_only=True)])
     def get(self, request):
         response = Response(owner_settings())
         response["Cache-Control"] = "public, max-age=60"
@@ -188,7 +190,7 @@ class OwnerCaseViewSet(viewsets.ViewSet):
                 party = int(party_raw)
             except (TypeError, ValueError):
                 raise ApiError("invalid_party", "party 必须是当事人序号（从 0 开始的整数）。", 400) from None
-            if party < 0 or party > 50:
+            if party < 0 or party >= max_parties():
                 raise ApiError("invalid_party", "当事人序号不正确。", 400)
         upload = request.FILES.get("file")
         media = services.add_media(request.user, _int(pk), slot, upload, party)

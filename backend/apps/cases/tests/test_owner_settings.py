@@ -15,6 +15,7 @@ DEFAULTS = {
     "photo_max_mb": 15,
     "video_max_mb": 200,
     "review_service_hours": "00:00-24:00",
+    "max_parties": 20,
 }
 
 
@@ -34,6 +35,7 @@ def test_values_follow_the_parameters(db, api):
         "photo_max_mb": 8,
         "video_max_mb": 50,
         "review_service_hours": "08:00-20:00",
+        "max_parties": 30,
     }.items():
         Parameter.objects.create(key=key, value=value)
     params.invalidate()
@@ -43,6 +45,7 @@ def test_values_follow_the_parameters(db, api):
         "photo_max_mb": 8,
         "video_max_mb": 50,
         "review_service_hours": "08:00-20:00",
+        "max_parties": 30,
     }
 
 
