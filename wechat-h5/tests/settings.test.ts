@@ -160,12 +160,12 @@ describe('pages use the settings', () => {
     await loadSettings(true)
     const wrapper = await mountPage('/report/parties', PartiesStep)
     const wizard = useWizardStore()
-    const addButton = () => wrapper.findAll('button').find((b) => /添加一方|上限/.test(b.text()))!
+    const addButton = () => wrapper.findAll('button').find((b) => /添加一方|最多/.test(b.text()))!
     expect(wizard.state.form.parties).toHaveLength(2)
     expect(addButton().text()).toBe('添加一方（三车及以上事故）')
     await addButton().trigger('click')
     expect(wizard.state.form.parties).toHaveLength(3)
-    expect(addButton().text()).toBe('已达 3 方上限，更多车辆请拨打 122')
+    expect(addButton().text()).toBe('最多 3 方，更多车辆请拨打 122')
     expect(addButton().attributes('disabled')).toBeDefined()
     await addButton().trigger('click')
     expect(wizard.state.form.parties).toHaveLength(3)

@@ -300,7 +300,7 @@ const en: DeepPartial<MessageSchema> = {
     driverPlaceholder: 'Name (optional)',
     docs: 'Document photos (optional): licences, policy',
     add: 'Add a party (3+ vehicles)',
-    full: 'Limit of {n} parties reached; for more vehicles call 122',
+    full: 'At most {n} parties; for more vehicles call 122',
     added: '{name} added',
     removeTitle: 'Remove {name}?',
     removeDocs: 'Their document photos are deleted too; later parties’ photos upload again.',

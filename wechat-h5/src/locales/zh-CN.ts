@@ -276,7 +276,7 @@ const zhCN = {
     driverPlaceholder: '姓名（选填）',
     docs: '证件照片（选填）：驾驶证、行驶证、保险单',
     add: '添加一方（三车及以上事故）',
-    full: '已达 {n} 方上限，更多车辆请拨打 122',
+    full: '最多 {n} 方，更多车辆请拨打 122',
     added: '已添加{name}',
     removeTitle: '删除{name}？',
     removeDocs: '这一方的证件照片也会删除。后面各方的证件照片会重新上传。',
