@@ -16,13 +16,17 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from apps.alerts.routing import websocket_urlpatterns  # noqa: E402
+from apps.cases.fastpath import OwnerFastPath  # noqa: E402
 from config.runtime import settle  # noqa: E402
 
 settle()
 
+# The owner's draft and submission where they can be answered on the event loop; all else to Django.
+owner_fast_path = OwnerFastPath(ASGIStaticFilesHandler(django_asgi))
+
 application = ProtocolTypeRouter(
     {
-        "http": ASGIStaticFilesHandler(django_asgi),
+        "http": owner_fast_path,
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

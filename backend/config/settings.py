@@ -99,6 +99,11 @@ TEMPLATES = [
 # streaming responses (files, exports) to slow clients. Keep DB_POOL_MAX above ASGI_THREADS.
 ASGI_THREADS = int(os.environ.get("ASGI_THREADS", "3"))
 ASGI_STREAM_THREADS = int(os.environ.get("ASGI_STREAM_THREADS", "8"))
+# The owner's draft and submission are answered on the event loop where they can be (apps.cases.fastpath),
+# with PostgreSQL and Redis only, on a pool of OWNER_FAST_PATH_POOL connections per server process
+# besides Django's DB_POOL_MAX.
+OWNER_FAST_PATH = env_bool("OWNER_FAST_PATH", True)
+OWNER_FAST_PATH_POOL = int(os.environ.get("OWNER_FAST_PATH_POOL", "8"))
 
 # Database: SQLite by default; DATABASE_URL (postgres://...) for PostgreSQL. Under ASGI persistent
 # connections are not reused across threads, so production uses psycopg's pool instead.

@@ -55,23 +55,30 @@ def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | 
     with the jurisdiction index: its name, adcode and ancestors without a query.
     """
     info = jurisdictions.unit_info(unit.pk if unit is not None else case.unit_id)
-    rows = fastsql.insert([
-        Alert(type=type_, case=case, unit_id=info.id, title=title[:200],
-              data={"receipt_no": case.receipt_no, "status": case.status, **data})
-        for type_, title, data in alerts
-    ])
+    rows = fastsql.insert(case_alert_rows(case, alerts, info))
     messages = [alert_message(alert, info) for alert in rows]
-    groups = [unit_group(pk) for pk in info.ancestor_ids]
+    groups = unit_groups(info)
     transaction.on_commit(lambda: broadcast(groups, messages))
     return rows
 
 
-def broadcast(groups: list[str], messages: list[dict]) -> None:
-    """Best effort: a channel layer outage must not fail the request; clients resync by id.
+def case_alert_rows(case, alerts: list[tuple[str, str, dict]], info) -> list[Alert]:
+    """The unsaved alerts of a case for the unit `info` (a `UnitInfo`)."""
+    return [
+        Alert(type=type_, case=case, unit_id=info.id, title=title[:200],
+              data={"receipt_no": case.receipt_no, "status": case.status, **data})
+        for type_, title, data in alerts
+    ]
 
-    The groups are served concurrently from one call into the event loop (with channels-redis each
-    send is a round trip, and a county case reaches three groups); within a group the messages keep
-    their order."""
+
+def unit_groups(info) -> list[str]:
+    """The socket groups an alert of the unit `info` reaches: the unit's and its ancestors'."""
+    return [unit_group(pk) for pk in info.ancestor_ids]
+
+
+async def send_alerts(groups: list[str], messages: list[dict]) -> None:
+    """The groups are served concurrently (with channels-redis each send is a round trip, and a county
+    case reaches three groups); within a group the messages keep their order."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
@@ -80,16 +87,20 @@ def broadcast(groups: list[str], messages: list[dict]) -> None:
         for message in messages:
             await layer.group_send(group, {"type": "alert.message", "message": message})
 
-    async def send_all() -> None:
-        await asyncio.gather(*(send_to(group) for group in groups))
+    await asyncio.gather(*(send_to(group) for group in groups))
 
+
+def broadcast(groups: list[str], messages: list[dict]) -> None:
+    """Best effort: a channel layer outage must not fail the request; clients resync by id."""
+    if get_channel_layer() is None or not messages:
+        return
     loop = _server_loop()
     if loop is not None:
         # Inside the ASGI server: hand the sends to its event loop and let the request finish.
-        asyncio.run_coroutine_threadsafe(send_all(), loop).add_done_callback(_log_failure)
+        asyncio.run_coroutine_threadsafe(send_alerts(groups, messages), loop).add_done_callback(log_failure)
         return
     try:
-        async_to_sync(send_all)()
+        async_to_sync(send_alerts)(groups, messages)
     except Exception:
         log.warning("alert broadcast failed; clients will resync", exc_info=True)
 
@@ -105,7 +116,7 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
 
 
-def _log_failure(future) -> None:
+def log_failure(future) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("alert broadcast failed; clients will resync", exc_info=future.exception())
 

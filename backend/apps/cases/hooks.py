@@ -12,11 +12,13 @@ def case_submitted(case: Case, parties: list, adcode: str, fraud_alert: tuple | 
     from apps.alerts.services import publish_case_alerts
     from apps.stats.services import record_submitted_fact
 
-    alerts = [("case.new", f"新报案 {case.receipt_no}", {})]
-    if fraud_alert:
-        alerts.append(fraud_alert)
-    publish_case_alerts(case, alerts)
+    publish_case_alerts(case, submitted_alerts(case, fraud_alert))
     record_submitted_fact(case, parties, adcode)
+
+
+def submitted_alerts(case: Case, fraud_alert: tuple | None) -> list[tuple[str, str, dict]]:
+    """The officers' alerts of a new submission: the new case, and the fraud warning if one was raised."""
+    return [("case.new", f"新报案 {case.receipt_no}", {}), *([fraud_alert] if fraud_alert else [])]
 
 
 def case_changed(case: Case, action: str, title: str, previous_unit_id: int | None = None) -> None:

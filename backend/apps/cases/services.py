@@ -38,16 +38,31 @@ def create_draft(owner: Owner, data: dict) -> tuple[Case, list[Party]]:
     limit = params.get("max_drafts_per_owner")
     if fastsql.count(Case, "owner_id = %s AND status = %s", [owner.pk, Status.DRAFT]) >= limit:
         raise ApiError("quota_exceeded", f"您已有 {limit} 份未提交的草稿，请先提交或删除旧草稿。", 429)
-    case = Case(owner=owner, status=Status.DRAFT)
+    case, parties = draft_rows(owner, parse_draft(data))
     with transaction.atomic():
-        parties = _apply(case, data, creating=True)
+        fastsql.insert([case])
+        fastsql.insert(parties)
+    return case, parties
+
+
+def draft_rows(owner: Owner, values: dict) -> tuple[Case, list[Party]]:
+    """The unsaved case and parties of a new draft, from `parse_draft()`'s values.
+
+    Both writers of a new draft build their rows here: `create_draft()` and the owner fast path
+    (`apps.cases.fastpath`)."""
+    case = Case(owner=owner, status=Status.DRAFT)
+    _set_fields(case, values)
+    items = values["parties"] if "parties" in values else [{}, {}]
+    parties = [Party(case=case, index=index) for index in range(len(items))]
+    for party, item in zip(parties, items, strict=True):
+        _set_party(party, item)
     return case, parties
 
 
 def update_draft(owner: Owner, case_id: int, data: dict) -> Case:
     with transaction.atomic():
         case = _lock_draft(owner, case_id)
-        _apply(case, data, creating=False)
+        _apply(case, data)
     return case
 
 
@@ -59,10 +74,8 @@ def delete_draft(owner: Owner, case_id: int) -> None:
     transaction.on_commit(lambda: _delete_files(files))
 
 
-def _apply(case: Case, data: dict, creating: bool) -> list[Party] | None:
-    """Validate and write draft fields. Creating, the case is still unsaved and the new parties are
-    returned; updating returns None (the caller reads the case back)."""
-    values = parse_draft(data)  # plain-Python twin of DraftInput: same data, same ValidationError
+def _set_fields(case: Case, values: dict) -> None:
+    """The case's own fields from `parse_draft()`'s values (the parties are the caller's)."""
     if "checklist" in values:
         case.checklist = {**case.checklist, **values["checklist"]}
     if "location" in values:
@@ -84,13 +97,12 @@ def _apply(case: Case, data: dict, creating: bool) -> list[Party] | None:
             case.inside_jurisdiction = located.inside if located else False
     if "occurred_at" in values:
         case.occurred_at = values["occurred_at"]
-    if creating:
-        fastsql.insert([case])
-        items = values["parties"] if "parties" in values else [{}, {}]
-        parties = [Party(case=case, index=index) for index in range(len(items))]
-        for party, item in zip(parties, items, strict=True):
-            _set_party(party, item)
-        return fastsql.insert(parties)
+
+
+def _apply(case: Case, data: dict) -> None:
+    """Validate and write the fields of a saved draft; the caller reads the case back."""
+    values = parse_draft(data)  # plain-Python twin of DraftInput: same data, same ValidationError
+    _set_fields(case, values)
     case.save()
     if "parties" in values:
         existing = {p.index: p for p in case.parties.all()}
@@ -107,7 +119,6 @@ def _apply(case: Case, data: dict, creating: bool) -> list[Party] | None:
             files = [(m.file.name, m.thumbnail.name) for m in stale]
             case.media.filter(pk__in=[m.pk for m in stale]).delete()
             transaction.on_commit(lambda: _delete_files(files))
-    return None
 
 
 def _set_party(party: Party, item: dict) -> None:
@@ -178,6 +189,9 @@ def delete_media(owner: Owner, case_id: int, media_id: int) -> None:
             raise ApiError("not_found", "未找到该文件。", 404)
         files = [(media.file.name, media.thumbnail.name)]
         media.delete()
+        # Every change of a draft moves its updated_at: the fast path's submission writes only a
+        # draft still as it read it (apps.cases.fastpath).
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     transaction.on_commit(lambda: _delete_files(files))
 
 
@@ -298,14 +312,7 @@ def _submit_once(owner: Owner, case_id: int, key: str) -> Submission:
         if located is None:
             raise ApiError("no_unit", "系统尚未配置处理单位，请拨打 122。", 503)
         unit = jurisdictions.unit_info(located.unit_id)
-        case.unit_id = located.unit_id
-        case.inside_jurisdiction = located.inside
-        case.status = Status.SUBMITTED
-        case.submitted_at = timezone.now()
-        case.idempotency_key = key
-        case.receipt_no = new_receipt_no()
-        for party in parties:
-            party.occurred_at, party.counts_for_fraud = case.occurred_at, True
+        event = mark_submitted(case, parties, key, located, unit)
         fraud = check_submission(case, parties, media)  # sets case.has_fraud_warning
         try:
             fastsql.update(case, SUBMIT_FIELDS)
@@ -313,15 +320,34 @@ def _submit_once(owner: Owner, case_id: int, key: str) -> Submission:
             if "receipt" not in str(exc).lower():
                 raise
             raise _ReceiptTaken from exc
-        fastsql.update_where(Party, {"occurred_at": case.occurred_at, "counts_for_fraud": True}, "case_id = %s",
-                             [case.pk])
-        note = f"报案已提交，由{unit.name}受理审核。"
-        if not case.inside_jurisdiction:
-            note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
-        event = fastsql.insert([CaseEvent(case=case, action="submit", status=Status.SUBMITTED, note=note,
-                                          unit_id=case.unit_id)])[0]
+        fastsql.update_where(Party, party_submit_values(case), "case_id = %s", [case.pk])
+        fastsql.insert([event])
         hooks.case_submitted(case, parties, unit.adcode, fraud.alert)
     return Submission(case, True, parties, media, [event])
+
+
+def party_submit_values(case: Case) -> dict:
+    """What a submission writes into each of the case's parties: from now on they count for the fraud rules."""
+    return {"occurred_at": case.occurred_at, "counts_for_fraud": True}
+
+
+def mark_submitted(case: Case, parties: list[Party], key: str, located, unit) -> CaseEvent:
+    """Turn a complete draft, in memory, into the submitted case: the handling unit (`located`, and its
+    `unit` info), a new receipt number, the parties counting from now on. Returns the unsaved
+    timeline entry. The caller writes the rows (`SUBMIT_FIELDS`, `party_submit_values()`) after the
+    fraud check has set the warning flag: `_submit_once()` here, and the owner fast path."""
+    case.unit_id = located.unit_id
+    case.inside_jurisdiction = located.inside
+    case.status = Status.SUBMITTED
+    case.submitted_at = timezone.now()
+    case.idempotency_key = key
+    case.receipt_no = new_receipt_no()
+    for party in parties:
+        party.occurred_at, party.counts_for_fraud = case.occurred_at, True
+    note = f"报案已提交，由{unit.name}受理审核。"
+    if not case.inside_jurisdiction:
+        note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
+    return CaseEvent(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
 
 
 def next_party_index(case: Case) -> int:

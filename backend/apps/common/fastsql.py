@@ -13,7 +13,7 @@ row locks are taken where the database has them, as `select_for_update()` does.
 
 from functools import lru_cache
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Model
 
 
@@ -29,11 +29,30 @@ def _insert_sql(model: type[Model], rows: int, using: str, upsert: tuple | None)
     sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in _insert_fields(model))}) "
            f"VALUES {', '.join([row] * rows)}")
     if upsert:
-        unique, names = upsert
-        columns = [qn(meta.get_field(n).column) for n in names]
-        sql += (f" ON CONFLICT ({', '.join(qn(meta.get_field(n).column) for n in unique)}) DO UPDATE SET "
-                + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns))
+        sql += " " + upsert_clause(model, upsert, using)
     return sql + f" RETURNING {qn(meta.pk.column)}"
+
+
+def upsert_clause(model: type[Model], upsert: tuple[tuple, tuple], using: str = "default") -> str:
+    """`ON CONFLICT (unique fields) DO UPDATE SET` the fields to update, for `upsert=(unique, fields)`."""
+    qn = connections[using].ops.quote_name
+    unique, names = upsert
+    columns = [qn(model._meta.get_field(n).column) for n in names]
+    return (f"ON CONFLICT ({', '.join(qn(model._meta.get_field(n).column) for n in unique)}) DO UPDATE SET "
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns))
+
+
+def insert_columns(model: type[Model], using: str = "default", skip: tuple[str, ...] = ()) -> list[str]:
+    """The quoted columns `insert()` writes for `model`, in order, without the fields named in `skip`."""
+    qn = connections[using].ops.quote_name
+    return [qn(f.column) for f in _insert_fields(model) if f.name not in skip]
+
+
+def insert_values(obj: Model, using: str = "default", skip: tuple[str, ...] = ()) -> list:
+    """The values `insert()` writes for an unsaved instance, prepared by its fields (`pre_save()` first,
+    so auto_now and auto_now_add are set on the instance too), in `insert_columns()` order."""
+    conn = connections[using]
+    return [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in _insert_fields(type(obj)) if f.name not in skip]
 
 
 def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple] | None = None) -> list[Model]:
@@ -45,7 +64,6 @@ def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple
         return objs
     model = type(objs[0])
     conn = connections[using]
-    fields = _insert_fields(model)
     if upsert is not None:
         upsert = (tuple(upsert[0]), tuple(upsert[1]))
     params = []
@@ -53,7 +71,7 @@ def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple
         # As save() does: a parent saved after the child was built gives the child its id, and an
         # unsaved parent is refused instead of writing NULL.
         obj._prepare_related_fields_for_save("insert")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
+        params.extend(insert_values(obj, using))
     with conn.cursor() as cur:
         cur.execute(_insert_sql(model, len(objs), using, upsert), params)
         ids = [row[0] for row in cur.fetchall()]
@@ -66,15 +84,25 @@ def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple
 @lru_cache(maxsize=256)
 def _update_sql(model: type[Model], names: tuple[str, ...], using: str) -> str:
     qn = connections[using].ops.quote_name
-    columns = ", ".join(f"{qn(model._meta.get_field(n).column)} = %s" for n in names)
-    return f"UPDATE {qn(model._meta.db_table)} SET {columns} WHERE {qn(model._meta.pk.column)} = %s"
+    return f"UPDATE {qn(model._meta.db_table)} SET {update_assignments(model, names, using)} WHERE {qn(model._meta.pk.column)} = %s"
+
+
+def update_values(obj: Model, names: tuple[str, ...], using: str = "default") -> list:
+    """The values `update()` writes for the named fields, prepared by the fields (`pre_save()` first)."""
+    conn = connections[using]
+    return [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in (obj._meta.get_field(n) for n in names)]
+
+
+def update_assignments(model: type[Model], names: tuple[str, ...], using: str = "default") -> str:
+    """`col = %s, ...` of the named fields, in `update_values()` order."""
+    qn = connections[using].ops.quote_name
+    return ", ".join(f"{qn(model._meta.get_field(n).column)} = %s" for n in names)
 
 
 def update(obj: Model, names: tuple[str, ...], using: str = "default") -> None:
     """UPDATE the named fields of one saved instance (auto_now fields only when named)."""
     conn = connections[using]
-    fields = [obj._meta.get_field(n) for n in names]
-    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
+    params = update_values(obj, names, using)
     with conn.cursor() as cur:
         cur.execute(_update_sql(type(obj), names, using), [*params, obj.pk])
 
@@ -137,3 +165,24 @@ def update_where(model: type[Model], values: dict, where: str, params: list, usi
     with conn.cursor() as cur:
         cur.execute(f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {where}", [*prepared, *params])
         return cur.rowcount
+
+
+_PARSED = (models.DateTimeField, models.DateField, models.TimeField, models.UUIDField, models.DecimalField, models.FloatField)
+
+
+@lru_cache(maxsize=64)
+def _json_plan(model: type[Model]) -> tuple:
+    # JSON gives integers, strings, booleans and nested JSON as Python has them; timestamps, dates,
+    # UUIDs and decimals arrive as text, and a float may arrive as an integer (106.0 as 106): these go
+    # through the field as a form value would.
+    return tuple((f.attname, f.column, f if isinstance(f, _PARSED) else None) for f in model._meta.concrete_fields)
+
+
+def from_json(model: type[Model], row: dict, using: str = "default") -> Model:
+    """An instance of `model` from its row as PostgreSQL's `row_to_json()` gives it (keys are columns)."""
+    plan = _json_plan(model)
+    values = []
+    for _, column, field in plan:
+        value = row[column]
+        values.append(value if field is None or value is None else field.to_python(value))
+    return model.from_db(using, [attname for attname, _, _ in plan], values)

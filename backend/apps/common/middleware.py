@@ -12,6 +12,9 @@ CSP = (
 )
 
 
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=()"
+
+
 class SecurityHeadersMiddleware:
     """Caching and content-security headers. Synchronous: the server's pooled handler
     (apps.common.asgi) runs the whole middleware chain on a request thread."""
@@ -32,5 +35,5 @@ class SecurityHeadersMiddleware:
             response.setdefault("Cache-Control", "no-store")
         elif path.startswith("/admin/") or path.startswith("/h5/"):
             response.setdefault("Content-Security-Policy", self.csp)
-        response.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

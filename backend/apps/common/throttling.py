@@ -31,6 +31,16 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period.strip()[0]]
 
 
+def _window(period: int) -> tuple[int, float]:
+    """The current window's number and how far into it we are (0..1)."""
+    now = time.time()
+    return int(now // period), (now % period) / period
+
+
+def _within(limit: int, current: int, previous: int, into: float) -> bool:
+    return previous * (1 - into) + current <= limit
+
+
 def _counts(key: str, window: int, ttl: int) -> tuple[int, int]:
     """Increment this window's counter and read the previous one's: (current, previous)."""
     current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
@@ -65,13 +75,12 @@ class WindowThrottle(BaseThrottle):
         if key is None:
             return True
         limit, period = parse_rate(rate)
-        now = time.time()
-        window, into = int(now // period), (now % period) / period
+        window, into = _window(period)
         try:
             current, previous = _counts(key, window, 2 * period)
         except Exception:  # a cache outage must not take submissions down with it
             return True
-        if previous * (1 - into) + current <= limit:
+        if _within(limit, current, previous, into):
             return True
         # Refused requests do not count, as with DRF's throttles.
         try:
@@ -129,3 +138,50 @@ class AddressThrottle(UserScopedThrottle):
     """Per owner: every address lookup may cost a call against the map service's daily quota."""
 
     scope = "address"
+
+
+class Taken:
+    """A request counted by `take_async()`; `give_back()` uncounts it when the request is handed on to
+    the request handling, whose throttle counts it again."""
+
+    def __init__(self, client=None, key: str = "") -> None:
+        self.client, self.key = client, key
+
+    async def give_back(self) -> None:
+        if self.client is not None:
+            try:
+                await self.client.decr(self.key)
+            except Exception:
+                pass
+            self.client = None
+
+
+async def take_async(client, scope: str, ident: str) -> Taken | None:
+    """The throttle of `scope` for `ident` (a `throttle_ident`), counted with an asyncio Redis client on
+    the shared cache's keys: the same sliding window as `WindowThrottle`, for code on an event loop.
+    None when the request is over the rate or the cache does not answer: the caller hands such a
+    request to the request handling, which refuses it or lets it through as its throttle does."""
+    rate = _rate(scope)
+    if not rate:
+        return Taken()
+    limit, period = parse_rate(rate)
+    window, into = _window(period)
+    backend = caches["default"]
+    if not isinstance(backend, SharedPoolRedisCache):
+        return None
+    key = f"throttle:{scope}:{ident}"
+    current_key = backend.make_and_validate_key(f"{key}:{window}")
+    previous_key = backend.make_and_validate_key(f"{key}:{window - 1}")
+    try:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.incr(current_key)
+            pipe.expire(current_key, 2 * period)
+            pipe.get(previous_key)
+            current, _, previous = await pipe.execute()
+    except Exception:
+        return None
+    taken = Taken(client, current_key)
+    if not _within(limit, int(current), int(previous or 0), into):
+        await taken.give_back()
+        return None
+    return taken

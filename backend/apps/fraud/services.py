@@ -59,9 +59,7 @@ def check_submission(case, parties: list[Party], media: list) -> FraudCheck:
     window = params.get("fraud_window_days")
     rows = signals.window_rows(case, parties)
     warnings = []
-    for plate in sorted({p.plate_normalized for p in parties if p.plate_normalized}):
-        # This case counts too (its parties are marked as counting in the same transaction).
-        count = len({case_id for case_id, other, _ in rows if other == plate}) + 1
+    for plate, count in repeat_counts(parties, rows).items():
         if count < threshold:
             continue
         warnings.append(FraudWarning(
@@ -76,6 +74,23 @@ def check_submission(case, parties: list[Party], media: list) -> FraudCheck:
         fastsql.insert(warnings + raised)
     case.has_fraud_warning = bool(warnings or raised)
     return FraudCheck(warnings + raised, _alert(case, warnings, raised))
+
+
+def repeat_counts(parties: list[Party], rows: list[signals.PartyRow]) -> dict[str, int]:
+    """{plate: cases of the plate in the window}, for each plate of the case being submitted. The case
+    counts too: its parties are marked as counting in the same write."""
+    return {plate: len({case_id for case_id, other, _ in rows if other == plate}) + 1
+            for plate in sorted({p.plate_normalized for p in parties if p.plate_normalized})}
+
+
+def would_warn(case, parties: list[Party], media: list, rows: list[signals.PartyRow], found: signals.PhotoRows) -> bool:
+    """Whether `check_submission()` would raise any warning, decided from the rows the caller read
+    (`rows` as `signals.window_rows()` gives them, `found` as `signals.photo_rows()`)."""
+    from apps.system.parameters import params
+
+    threshold = params.get("fraud_threshold")
+    return (any(count >= threshold for count in repeat_counts(parties, rows).values())
+            or not signals.quiet(case, parties, media, rows, found))
 
 
 def _alert(case, repeat: list[FraudWarning], raised: list[FraudWarning]) -> tuple[str, str, dict] | None:

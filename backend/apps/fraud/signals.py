@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.cases.media_slots import OPTIONAL_SCENE_SLOTS, SCENE_SLOTS
@@ -83,20 +84,89 @@ def _where(other: Case) -> str:
     return f"{when} {unit}受理的案件 {other.receipt_no}"
 
 
-def photo_signals(case: Case, media: list[Media]) -> list[Signal]:
+@dataclass
+class PhotoRows:
+    """What the photo checks read about other cases."""
+
+    same: list[tuple[int, str, str]] = field(default_factory=list)  # (case id, sha256, slot) of identical files
+    candidates: set[tuple[int, str]] = field(default_factory=set)  # (case id, dHash) of scene photos to compare
+
+
+def _hashed(media: list[Media]) -> dict[str, Media]:
+    # A blank frame's bytes may well repeat; a video has no dHash and counts by its bytes alone.
+    return {m.sha256: m for m in media if m.kind == Media.VIDEO or _detailed(m.phash)}
+
+
+def _scene(media: list[Media]) -> list[Media]:
+    return [m for m in media if m.slot in PHOTO_SLOTS and m.kind == Media.IMAGE and _detailed(m.phash)]
+
+
+def photo_queries(case: Case, media: list[Media]) -> tuple[QuerySet | None, list[QuerySet]]:
+    """The statements of the photo checks, as querysets of plain values: the identical files (None when
+    no file of the case can match), then the similarity candidates, the exact dHash matches in the
+    fraud window and the bounded scan of recent scene photos (none without a detailed scene photo).
+
+    `photo_rows()` runs them here; the owner fast path (`apps.cases.fastpath`) compiles the same
+    querysets and runs them on its own connection."""
+    from apps.system.parameters import params
+
+    hashes = _hashed(media)
+    same = None
+    if hashes:
+        same = (Media.objects.filter(sha256__in=list(hashes), case__status__in=COUNTING)
+                .exclude(case_id=case.pk).values_list("case_id", "sha256", "slot").order_by("-case_id")[:200])
+    scene = _scene(media)
+    if not scene:
+        return same, []
+    now = timezone.now()
+    base = (Media.objects.filter(slot__in=PHOTO_SLOTS, kind=Media.IMAGE, case__status__in=COUNTING)
+            .exclude(case_id=case.pk).exclude(phash=""))
+    exact = base.filter(phash__in=[m.phash for m in scene],
+                        case__submitted_at__gte=now - timedelta(days=params.get("fraud_window_days")))
+    recent = (base.filter(case__submitted_at__gte=now - timedelta(days=params.get("photo_scan_days")))
+              .order_by("-case__submitted_at"))
+    return same, [exact.values_list("case_id", "phash")[:SCAN_LIMIT], recent.values_list("case_id", "phash")[:SCAN_LIMIT]]
+
+
+def photo_rows(case: Case, media: list[Media]) -> PhotoRows:
+    same, candidates = photo_queries(case, media)
+    found = PhotoRows(same=list(same) if same is not None else [])
+    for queryset in candidates:
+        found.candidates.update(queryset)
+    return found
+
+
+def photo_matches(media: list[Media], found: PhotoRows) -> tuple[dict, dict]:
+    """The other cases with an identical file ({case id: [(own slot, their slot)]}) and those with a
+    similar scene photo ({case id: [(distance in bits, own slot)]}), from the rows read."""
+    from apps.system.parameters import params
+
+    hashes = _hashed(media)
+    same: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for other_id, sha, slot in found.same:
+        if sha in hashes:
+            same[other_id].append((hashes[sha].slot, slot))
+    bits = params.get("photo_similarity_bits")
+    mine = [(m, int(m.phash, 16)) for m in _scene(media)]
+    best: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for other_id, phash in found.candidates if mine else ():
+        if other_id in same:  # the identical file is reported as such, not twice
+            continue
+        value = int(phash, 16)
+        for m, own in mine:
+            distance = (own ^ value).bit_count()
+            if distance <= bits and _detailed(phash):
+                best[other_id].append((distance, m.slot))
+    return same, best
+
+
+def photo_signals(case: Case, media: list[Media], found: PhotoRows | None = None) -> list[Signal]:
     from apps.system.parameters import params
 
     signals: list[Signal] = []
     if not media:
         return signals
-    # A blank frame's bytes may well repeat; a video has no dHash and counts by its bytes alone.
-    hashes = {m.sha256: m for m in media if m.kind == Media.VIDEO or _detailed(m.phash)}
-    same: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    if hashes:
-        rows = (Media.objects.filter(sha256__in=list(hashes), case__status__in=COUNTING)
-                .exclude(case_id=case.pk).values_list("case_id", "sha256", "slot").order_by("-case_id")[:200])
-        for other_id, sha, slot in rows:
-            same[other_id].append((hashes[sha].slot, slot))
+    same, best = photo_matches(media, photo_rows(case, media) if found is None else found)
     others = _other_cases(list(same)[:MAX_MATCHES])
     for other_id, pairs in list(same.items())[:MAX_MATCHES]:
         other = others[other_id]
@@ -106,30 +176,8 @@ def photo_signals(case: Case, media: list[Media]) -> list[Signal]:
             reason=f"照片{mine}与{_where(other)}中的照片完全相同（同一文件），疑似重复使用照片。",
             data={"slots": [a for a, _ in pairs], "other_slots": [b for _, b in pairs]},
         ))
-
-    scene = [m for m in media if m.slot in PHOTO_SLOTS and m.kind == Media.IMAGE and _detailed(m.phash)]
-    if not scene:
-        return signals
     bits = params.get("photo_similarity_bits")
     scan_days = params.get("photo_scan_days")
-    window = params.get("fraud_window_days")
-    now = timezone.now()
-    base = (Media.objects.filter(slot__in=PHOTO_SLOTS, kind=Media.IMAGE, case__status__in=COUNTING)
-            .exclude(case_id=case.pk).exclude(phash=""))
-    exact = base.filter(phash__in=[m.phash for m in scene], case__submitted_at__gte=now - timedelta(days=window))
-    recent = base.filter(case__submitted_at__gte=now - timedelta(days=scan_days)).order_by("-case__submitted_at")
-    candidates = set(exact.values_list("case_id", "phash")[:SCAN_LIMIT])
-    candidates.update(recent.values_list("case_id", "phash")[:SCAN_LIMIT])
-    mine = [(m, int(m.phash, 16)) for m in scene]
-    best: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for other_id, phash in candidates:
-        if other_id in same:  # the identical file is reported as such, not twice
-            continue
-        value = int(phash, 16)
-        for m, own in mine:
-            distance = (own ^ value).bit_count()
-            if distance <= bits and _detailed(phash):
-                best[other_id].append((distance, m.slot))
     ranked = sorted(best.items(), key=lambda item: (min(d for d, _ in item[1]), -item[0]))[:MAX_MATCHES]
     others = _other_cases([other_id for other_id, _ in ranked])
     for other_id, matches in ranked:
@@ -266,20 +314,25 @@ def phone_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> lis
     return signals
 
 
-def pair_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> list[Signal]:
-    from apps.system.parameters import params
-
+def _pairs(case: Case, parties: list[Party], rows: list[PartyRow]) -> dict[int, list[str]]:
+    """The other cases in the window with two or more of this case's plates: {case id: plates}."""
     plates = sorted({p.plate_normalized for p in parties if p.plate_normalized})
     if len(plates) < 2 or case.occurred_at is None:
-        return []
-    window = params.get("fraud_window_days")
+        return {}
     together: dict[int, set[str]] = defaultdict(set)
     for other_id, plate, _ in rows:
         if plate in plates:
             together[other_id].add(plate)
-    pairs = {other_id: sorted(found) for other_id, found in together.items() if len(found) >= 2}
+    return {other_id: sorted(found) for other_id, found in together.items() if len(found) >= 2}
+
+
+def pair_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> list[Signal]:
+    from apps.system.parameters import params
+
+    pairs = _pairs(case, parties, rows)
     if not pairs:
         return []
+    window = params.get("fraud_window_days")
     chosen = sorted(pairs, reverse=True)[:MAX_MATCHES]
     others = _other_cases(chosen)
     signals = []
@@ -303,6 +356,14 @@ def compute(case: Case, parties: list[Party] | None = None, media: list[Media] |
     rows = window_rows(case, parties) if rows is None else rows
     return (photo_signals(case, media) + exif_signals(case, media) + phone_signals(case, parties, rows)
             + pair_signals(case, parties, rows))
+
+
+def quiet(case: Case, parties: list[Party], media: list[Media], rows: list[PartyRow], found: PhotoRows) -> bool:
+    """Whether `compute()` would find nothing, decided from the rows alone (no statement): the owner
+    fast path submits only such cases and leaves every other one to the full check."""
+    same, similar = photo_matches(media, found) if media else ({}, {})
+    return not (same or similar or exif_signals(case, media) or phone_signals(case, parties, rows)
+                or _pairs(case, parties, rows))
 
 
 def warning_values(case: Case, signal: Signal) -> dict:

@@ -34,6 +34,14 @@ class Directory:
             self._active_by_code = {c.code: c for c in companies if c.is_active}
             self._loaded_at = time.monotonic()
 
+    def fresh(self, margin: float = 1.0) -> bool:
+        """Whether the next `margin` seconds of lookups are served from memory without a reload."""
+        return self._loaded_at is not None and time.monotonic() + margin - self._loaded_at < REFRESH_SECONDS
+
+    def cached(self, pk: int) -> InsuranceCompany | None:
+        """A company from memory only: None when it is not loaded (created since the last read)."""
+        return self._by_id.get(pk)
+
     def active(self, code: str) -> InsuranceCompany | None:
         """The active company with this code, or None."""
         self._current()

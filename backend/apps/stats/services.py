@@ -85,11 +85,19 @@ def record_fact(case: Case) -> CaseFact | None:
 def record_submitted_fact(case: Case, parties: list[Party], adcode: str) -> None:
     """The first fact of a case, written by its submission from what it holds in memory: one upsert.
 
-    `parties` must have their insurers loaded; a fact left by an earlier submission attempt that
-    was rolled back cannot exist, but the upsert keeps even that case right.
+    `parties` must have their insurers loaded.
     """
-    values = fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode)
-    fastsql.insert([CaseFact(case_id=case.pk, **values)], upsert=(("case_id",), (*FACT_FIELDS, "updated_at")))
+    fastsql.insert([submitted_fact(case, parties, adcode)], upsert=SUBMITTED_FACT_UPSERT)
+
+
+# A fact left by an earlier submission attempt that was rolled back cannot exist; the upsert keeps
+# even that case right.
+SUBMITTED_FACT_UPSERT = (("case_id",), (*FACT_FIELDS, "updated_at"))
+
+
+def submitted_fact(case: Case, parties: list[Party], adcode: str) -> CaseFact:
+    """The unsaved first fact of a case being submitted (`parties` with their insurers loaded)."""
+    return CaseFact(case_id=case.pk, **fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode))
 
 
 def refresh_facts(batch_size: int = 1000, since: datetime | None = None) -> dict:

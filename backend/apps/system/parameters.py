@@ -174,6 +174,11 @@ class Parameters:
                 self._checked = now
         return self._values
 
+    def fresh(self, margin: float = 1.0) -> bool:
+        """Whether the next `margin` seconds of reads are served from memory, with no look at the shared
+        version (code on an event loop must not wait on the cache or the database)."""
+        return self._values is not None and time.monotonic() + margin - self._checked <= _LOCAL_TTL
+
     def get(self, key: str) -> Any:
         if key not in DEFINITIONS:
             raise KeyError(key)

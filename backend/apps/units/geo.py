@@ -144,6 +144,16 @@ class JurisdictionIndex:
         self._units = {u.pk: UnitInfo(u.pk, u.name, u.adcode, u.phone, u.kind, _chain(u.pk, parents)) for u in units}
         self._loaded_version = version
 
+    def fresh(self, margin: float = 1.0) -> bool:
+        """Whether the next `margin` seconds of lookups are served from memory, with no look at the
+        shared version (code on an event loop must not wait on the cache or the database)."""
+        return (self._loaded_version is not None and self._tree is not None
+                and time.monotonic() + margin - self._checked_at < _RECHECK_SECONDS)
+
+    def known(self, unit_id: int) -> bool:
+        """Whether `unit_info()` answers this unit from memory."""
+        return unit_id in self._units
+
     def unit_info(self, unit_id: int | None) -> UnitInfo | None:
         """Name, adcode, phone and ancestors of a unit, as of the last reload (at most ~10 s old).
 
