@@ -6,12 +6,13 @@ Each request goes through the ASGI application as the server runs it."""
 
 import asyncio
 import json
+from datetime import timedelta
 
 import psycopg
 import pytest
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.alerts.models import Alert
@@ -139,8 +140,10 @@ async def test_same_rows_answers_and_headers_both_ways(apps, demo):
     fast, django_app = apps
     await set_parameter("required_media_slots", "")  # the photos' own test is below
     results = {}
+    occurred = (timezone.localtime() - timedelta(minutes=20)).replace(microsecond=0)
     for n, (name, app) in enumerate((("fast", fast), ("django", django_app))):
-        body = draft_payload("451082", plates=(f"桂L7F{n}01", f"桂L7F{n}02"), phones=(f"1370000{n}001", f"1370000{n}002"))
+        body = draft_payload("451082", plates=(f"桂L7F{n}01", f"桂L7F{n}02"), phones=(f"1370000{n}001", f"1370000{n}002"),
+                             occurred=occurred)
         owner = await new_owner()
         await warm(owner)
         before = fast.served
