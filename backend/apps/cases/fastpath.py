@@ -10,8 +10,9 @@ Only the rules' inputs and outputs are handled here. The rules themselves are th
 views run, called with what this module read:
 - the draft: `parse_draft()`, `draft_rows()` (datums, jurisdiction preview, parties);
 - the submission: `missing_for_submit()`, `mark_submitted()` (unit, receipt number, timeline
-  entry), the fraud check's `would_warn()` over the same window rows and photo querysets,
-  `submitted_alerts()`/`case_alert_rows()`, `submitted_fact()`; rows are prepared by the model
+  entry), the fraud check's `submission_warnings()` and `fraud_alert()` over the same window rows
+  and photo querysets, `submitted_alerts()`/`case_alert_rows()`, `submitted_fact()`; rows are
+  prepared by the model
   fields (`apps.common.fastsql`), so they are the rows the Django path writes, column for column;
 - the answer: `owner_case_data()`, rendered by DRF's `JSONRenderer`, with the headers the middleware
   adds (held equal to the Django path's by tests).
@@ -20,12 +21,13 @@ Everything else is handed on to Django, untouched, by replaying the request body
 a request that is not plainly JSON for JSON (a query string, another Accept or Content-Type, a body
 over DATA_UPLOAD_MAX_MEMORY_SIZE); a host Django would refuse or an http request it would redirect;
 an owner token not verified in this process in the last 30 s; a parameter, insurer or unit table
-due for its periodic reload (which reads the cache or the database: Django's thread does it); a
-draft that fails validation or the draft quota; a case that is not a complete draft of this owner; a
-submission the fraud check would warn about; the submit throttle's refusal, or Redis not answering;
+due for its periodic reload (refreshed on a worker thread ahead of time, so this is rare); a draft
+that fails validation or the draft quota; a case that is not a complete draft of this owner; a
+submission whose fraud warning names another case (a reused or similar photo, a repeated pair of
+plates: naming it takes a read more); the submit throttle's refusal, or Redis not answering;
 a draft that changed between the read and the write (the write's condition on `updated_at` finds no
-row); a receipt number collision; a statement that fails. So error answers, idempotent retries,
-fraud warnings and every refusal stay with the one implementation that the rest of the API shares.
+row); a receipt number collision; a statement that fails. So error answers, idempotent retries
+and every refusal stay with the one implementation that the rest of the API shares.
 
 Off with SQLite (the embedded mode) and with OWNER_FAST_PATH=0.
 """
@@ -49,7 +51,8 @@ from apps.common import fastsql
 from apps.common.middleware import PERMISSIONS_POLICY
 from apps.common.throttling import take_async
 from apps.fraud import signals
-from apps.fraud.services import would_warn
+from apps.fraud.models import FraudWarning
+from apps.fraud.services import fraud_alert, submission_warnings
 from apps.insurers.directory import companies
 from apps.stats.models import CaseFact
 from apps.stats.services import SUBMITTED_FACT_UPSERT, submitted_fact
@@ -81,6 +84,25 @@ def enabled() -> bool:
             and settings.CACHES["default"]["BACKEND"] == f"{SharedPoolRedisCache.__module__}.SharedPoolRedisCache")
 
 
+# The tables the rules read in memory (parameters, jurisdictions and units, insurers) reload now and
+# then from the cache and the database. Here a table must stay current for FRESH_S more seconds, and
+# one due within REFRESH_AHEAD_S is refreshed on a worker thread.
+TABLES = (params, jurisdictions, companies)
+FRESH_S = 0.5
+REFRESH_AHEAD_S = 2.0
+
+
+def _refresh_tables() -> None:
+    try:
+        for table in TABLES:
+            if not table.fresh(REFRESH_AHEAD_S):
+                table.refresh()
+    except Exception:
+        log.warning("owner fast path: the tables could not be refreshed", exc_info=True)
+    finally:
+        connections.close_all()  # this worker thread's connection goes back
+
+
 class Handover(Exception):
     """This request is Django's to answer."""
 
@@ -94,6 +116,7 @@ class OwnerFastPath:
         self.renderer = JSONRenderer()
         self._pools: dict = {}  # per event loop: (psycopg pool, Redis client)
         self._sends: set = set()
+        self._refreshing: dict = {}  # per event loop: the table refresh under way
         self.served = 0  # requests answered here (the tests and `bench` read it)
 
     async def __call__(self, scope, receive, send):
@@ -106,6 +129,7 @@ class OwnerFastPath:
         body, more, gone = await _read(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         if gone:
             return
+        self._keep_fresh()
         answer = None
         if not more and self._plain(scope):
             owner = _owner(scope)
@@ -144,7 +168,16 @@ class OwnerFastPath:
         accept = _header(scope, b"accept")
         if accept and not any(part.strip() in JSON_TYPES for part in accept.split(",")):
             return False
-        return params.fresh() and jurisdictions.fresh() and companies.fresh()
+        return all(table.fresh(FRESH_S) for table in TABLES)
+
+    def _keep_fresh(self) -> None:
+        """Refresh the in-process tables on a worker thread before they are due, so that under load the
+        requests here never find one stale (and hand over to Django meanwhile)."""
+        loop = asyncio.get_running_loop()
+        if self._refreshing.get(loop) or all(table.fresh(REFRESH_AHEAD_S) for table in TABLES):
+            return
+        future = self._refreshing[loop] = loop.run_in_executor(None, _refresh_tables)
+        future.add_done_callback(lambda _: self._refreshing.pop(loop, None))
 
     def _headers(self, scope, route: str, content: bytes) -> list[tuple[bytes, bytes]]:
         headers = [("Content-Type", "application/json"), ("Allow", ALLOW[route]),
@@ -273,10 +306,11 @@ class OwnerFastPath:
         read_at = case.updated_at
         event = mark_submitted(case, parties, key, located, unit)
         found = await _photo_rows(conn, case, media) if media else signals.PhotoRows()
-        if would_warn(case, parties, media, rows, found):
+        if signals.names_other_cases(case, parties, media, rows, found):
             raise Handover
-        case.has_fraud_warning = False
-        alerts = case_alert_rows(case, submitted_alerts(case, None), unit)
+        warnings = submission_warnings(case, parties, media, rows, found)
+        case.has_fraud_warning = bool(warnings)
+        alerts = case_alert_rows(case, submitted_alerts(case, fraud_alert(case, warnings)), unit)
         fact = submitted_fact(case, parties, unit.adcode)
         conn_ops = connections["default"]
         party_values = party_submit_values(case)
@@ -284,9 +318,10 @@ class OwnerFastPath:
             *fastsql.update_values(case, SUBMIT_FIELDS), case.pk, owner.pk, Status.DRAFT, read_at,
             *(Party._meta.get_field(n).get_db_prep_save(v, conn_ops) for n, v in party_values.items()),
             *fastsql.insert_values(event), *(v for alert in alerts for v in fastsql.insert_values(alert)),
-            *fastsql.insert_values(fact),
+            *(v for warning in warnings for v in fastsql.insert_values(warning)), *fastsql.insert_values(fact),
         ]
-        written = await (await conn.execute(_write_sql(len(alerts), tuple(party_values)), args)).fetchone()
+        sql = _write_sql(len(alerts), len(warnings), tuple(party_values))
+        written = await (await conn.execute(sql, args)).fetchone()
         if written is None:
             raise Handover  # changed since the read, or submitted by another request: Django decides
         event.pk = written[0]
@@ -350,11 +385,12 @@ FROM (SELECT {_columns(Case)} FROM cases_case WHERE id = %s AND owner_id = %s) c
 """
 
 
-@lru_cache(maxsize=16)
-def _write_sql(alerts: int, party_fields: tuple[str, ...]) -> str:
+@lru_cache(maxsize=64)
+def _write_sql(alerts: int, warnings: int, party_fields: tuple[str, ...]) -> str:
     """The submission's writes in one statement, all conditional on the case row still being the
     draft that was read (same owner, status and updated_at): the case, its parties, the timeline
-    entry, the alerts and the statistics fact. Returns the entry's and the alerts' ids, or no row."""
+    entry, the alerts, the fraud warnings and the statistics fact. Returns the entry's and the
+    alerts' ids, or no row."""
     table = _q(Case._meta.db_table)
     parts = [
         f"u AS (UPDATE {table} SET {fastsql.update_assignments(Case, SUBMIT_FIELDS)} WHERE {_q('id')} = %s "
@@ -363,6 +399,7 @@ def _write_sql(alerts: int, party_fields: tuple[str, ...]) -> str:
         f"WHERE {_q('case_id')} IN (SELECT {_q('id')} FROM u))",
         _insert_from_u("e", CaseEvent),
         *(_insert_from_u(f"a{index}", _alert_model()) for index in range(alerts)),
+        *(_insert_from_u(f"w{index}", FraudWarning) for index in range(warnings)),
         _insert_from_u("f", CaseFact, fastsql.upsert_clause(CaseFact, SUBMITTED_FACT_UPSERT)),
     ]
     ids = ", ".join(f"(SELECT {_q('id')} FROM {name})" for name in ["e", *(f"a{i}" for i in range(alerts))])

@@ -53,27 +53,35 @@ def check_submission(case, parties: list[Party], media: list) -> FraudCheck:
     repeat pairs (`signals.window_rows`); the photo checks query only when the case has photos. A
     case being submitted has no warnings yet, so nothing is read back.
     """
+    warnings = submission_warnings(case, parties, media, signals.window_rows(case, parties))
+    if warnings:
+        fastsql.insert(warnings)
+    case.has_fraud_warning = bool(warnings)
+    return FraudCheck(warnings, fraud_alert(case, warnings))
+
+
+def submission_warnings(case, parties: list[Party], media: list, rows: list[signals.PartyRow],
+                        found: signals.PhotoRows | None = None) -> list[FraudWarning]:
+    """The unsaved warnings of a case being submitted: repeat plates, then the other signals.
+
+    `rows` as `signals.window_rows()` gives them; `found`, the photo checks' rows, is read here when
+    not given. Statements beyond those: the other cases named by photo and plate-pair matches, which
+    the owner fast path leaves to the Django path (`signals.names_other_cases()`)."""
     from apps.system.parameters import params
 
     threshold = params.get("fraud_threshold")
     window = params.get("fraud_window_days")
-    rows = signals.window_rows(case, parties)
-    warnings = []
-    for plate, count in repeat_counts(parties, rows).items():
-        if count < threshold:
-            continue
-        warnings.append(FraudWarning(
+    warnings = [
+        FraudWarning(
             case=case, kind=Kind.REPEAT_PLATE, plate=plate, unit_id=case.unit_id, count=count, window_days=window,
             active=True, reason=f"车辆 {plate} 在 {window} 天内发生 {count} 起事故（含本次），达到预警阈值 {threshold} 次。",
-        ))
-    raised = [
-        FraudWarning(case=case, kind=signal.kind, plate=signal.key[:16], **signals.warning_values(case, signal))
-        for signal in signals.compute(case, parties, media, rows)
+        )
+        for plate, count in repeat_counts(parties, rows).items() if count >= threshold
     ]
-    if raised or warnings:
-        fastsql.insert(warnings + raised)
-    case.has_fraud_warning = bool(warnings or raised)
-    return FraudCheck(warnings + raised, _alert(case, warnings, raised))
+    return warnings + [
+        FraudWarning(case=case, kind=signal.kind, plate=signal.key[:16], **signals.warning_values(case, signal))
+        for signal in signals.compute(case, parties, media, rows, found)
+    ]
 
 
 def repeat_counts(parties: list[Party], rows: list[signals.PartyRow]) -> dict[str, int]:
@@ -83,14 +91,10 @@ def repeat_counts(parties: list[Party], rows: list[signals.PartyRow]) -> dict[st
             for plate in sorted({p.plate_normalized for p in parties if p.plate_normalized})}
 
 
-def would_warn(case, parties: list[Party], media: list, rows: list[signals.PartyRow], found: signals.PhotoRows) -> bool:
-    """Whether `check_submission()` would raise any warning, decided from the rows the caller read
-    (`rows` as `signals.window_rows()` gives them, `found` as `signals.photo_rows()`)."""
-    from apps.system.parameters import params
-
-    threshold = params.get("fraud_threshold")
-    return (any(count >= threshold for count in repeat_counts(parties, rows).values())
-            or not signals.quiet(case, parties, media, rows, found))
+def fraud_alert(case, warnings: list[FraudWarning]) -> tuple[str, str, dict] | None:
+    """The officers' alert of a submission's warnings (see `_alert`)."""
+    repeat = [w for w in warnings if w.kind == Kind.REPEAT_PLATE]
+    return _alert(case, repeat, [w for w in warnings if w.kind != Kind.REPEAT_PLATE])
 
 
 def _alert(case, repeat: list[FraudWarning], raised: list[FraudWarning]) -> tuple[str, str, dict] | None:

@@ -350,20 +350,21 @@ def pair_signals(case: Case, parties: list[Party], rows: list[PartyRow]) -> list
 
 
 def compute(case: Case, parties: list[Party] | None = None, media: list[Media] | None = None,
-            rows: list[PartyRow] | None = None) -> list[Signal]:
+            rows: list[PartyRow] | None = None, found: PhotoRows | None = None) -> list[Signal]:
     media = list(case.media.all()) if media is None else media
     parties = list(case.parties.all()) if parties is None else parties
     rows = window_rows(case, parties) if rows is None else rows
-    return (photo_signals(case, media) + exif_signals(case, media) + phone_signals(case, parties, rows)
+    return (photo_signals(case, media, found) + exif_signals(case, media) + phone_signals(case, parties, rows)
             + pair_signals(case, parties, rows))
 
 
-def quiet(case: Case, parties: list[Party], media: list[Media], rows: list[PartyRow], found: PhotoRows) -> bool:
-    """Whether `compute()` would find nothing, decided from the rows alone (no statement): the owner
-    fast path submits only such cases and leaves every other one to the full check."""
+def names_other_cases(case: Case, parties: list[Party], media: list[Media], rows: list[PartyRow],
+                      found: PhotoRows) -> bool:
+    """Whether `compute()` would read other cases to name them in a warning (a photo or a plate-pair
+    match). Otherwise it runs on the rows given and sends no statement: the owner fast path checks
+    such cases itself and leaves the others to the Django path."""
     same, similar = photo_matches(media, found) if media else ({}, {})
-    return not (same or similar or exif_signals(case, media) or phone_signals(case, parties, rows)
-                or _pairs(case, parties, rows))
+    return bool(same or similar or _pairs(case, parties, rows))
 
 
 def warning_values(case: Case, signal: Signal) -> dict:

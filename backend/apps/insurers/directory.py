@@ -29,10 +29,18 @@ class Directory:
         with self._lock:
             if self._loaded_at is not None and time.monotonic() - self._loaded_at < REFRESH_SECONDS:
                 return
-            companies = list(InsuranceCompany.objects.all())
-            self._by_id = {c.pk: c for c in companies}
-            self._active_by_code = {c.code: c for c in companies if c.is_active}
-            self._loaded_at = time.monotonic()
+            self._load()
+
+    def refresh(self) -> None:
+        """Read the table now."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        companies = list(InsuranceCompany.objects.all())
+        self._by_id = {c.pk: c for c in companies}
+        self._active_by_code = {c.code: c for c in companies if c.is_active}
+        self._loaded_at = time.monotonic()
 
     def fresh(self, margin: float = 1.0) -> bool:
         """Whether the next `margin` seconds of lookups are served from memory without a reload."""

@@ -164,15 +164,19 @@ class Parameters:
             return self._version
 
     def all(self) -> dict[str, Any]:
-        now = time.monotonic()
-        if self._values is None or now - self._checked > _LOCAL_TTL:
-            version = self._shared_version()
-            with self._lock:
-                if self._values is None or version != self._version:
-                    self._values = self._load()
-                    self._version = version
-                self._checked = now
+        if self._values is None or time.monotonic() - self._checked > _LOCAL_TTL:
+            self.refresh()
         return self._values
+
+    def refresh(self) -> None:
+        """Look at the shared version now, and reload if it moved."""
+        now = time.monotonic()
+        version = self._shared_version()
+        with self._lock:
+            if self._values is None or version != self._version:
+                self._values = self._load()
+                self._version = version
+            self._checked = now
 
     def fresh(self, margin: float = 1.0) -> bool:
         """Whether the next `margin` seconds of reads are served from memory, with no look at the shared

@@ -107,9 +107,13 @@ class JurisdictionIndex:
             return self._loaded_version
 
     def _ensure(self) -> None:
-        now = time.monotonic()
-        if self._loaded_version is not None and now - self._checked_at < _RECHECK_SECONDS:
+        if self._loaded_version is not None and time.monotonic() - self._checked_at < _RECHECK_SECONDS:
             return
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Look at the shared version now, and reload if it moved."""
+        now = time.monotonic()
         version = self._current_version()
         self._checked_at = now
         if version == self._loaded_version and self._tree is not None:

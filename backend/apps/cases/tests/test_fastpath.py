@@ -118,10 +118,12 @@ def rows_of(case_id: int) -> dict:
         "parties": scrub(list(Party.objects.filter(case_id=case_id).order_by("index").values())),
         "events": scrub(list(CaseEvent.objects.filter(case_id=case_id).values())),
         "alerts": scrub(list(Alert.objects.filter(case_id=case_id).values())),
-        "alert_data": [{k: v for k, v in a["data"].items() if k != "receipt_no"}
+        "alert_data": [{k: v for k, v in a["data"].items() if k not in ("receipt_no", "plates")}
                        for a in Alert.objects.filter(case_id=case_id).values("data")],
         "facts": scrub(list(CaseFact.objects.filter(case_id=case_id).values())),
-        "warnings": list(FraudWarning.objects.filter(case_id=case_id).values_list("kind", flat=True)),
+        "warnings": list(FraudWarning.objects.filter(case_id=case_id).order_by("kind", "plate").values_list("kind", flat=True)),
+        "warning_rows": scrub(list(FraudWarning.objects.filter(case_id=case_id).order_by("kind", "plate").values(
+            "kind", "count", "window_days", "active", "unit_id", "related_case_id", "data"))),
         "receipt_ok": bool(case["receipt_no"]) and all(
             a["title"].endswith(case["receipt_no"]) for a in Alert.objects.filter(case_id=case_id).values("title")),
     }
@@ -254,22 +256,41 @@ async def test_submission_retries_quota_and_throttle(apps, demo, settings):
     assert answers == [201, 201, 429]
 
 
-async def test_fraud_warnings_are_raised_by_django(apps, demo):
-    fast, _ = apps
+async def test_fraud_warnings_both_ways(apps, demo):
+    """A repeat plate and a phone behind many plates are warned about here, as Django warns about them;
+    a repeated pair of plates names the other case and is left to Django."""
+    fast, django_app = apps
     await set_parameter("required_media_slots", "")
     await set_parameter("fraud_threshold", 2)
-    plate = "桂L7W001"
-    first, second = await new_owner(), await new_owner()
-    await warm(first)
-    await warm(second)
-    _, (status, _, content) = await flow(fast, first, draft_payload(plates=(plate,), phones=("13700000021",)))
-    assert status == 201 and fast.served == 2
-    _, (status, _, content) = await flow(fast, second, draft_payload(plates=(plate,), phones=("13700000022",)))
-    answer = json.loads(content)
-    assert status == 201 and fast.served == 3  # the draft here, the warned submission in Django
-    rows = await rows_of(answer["id"])
-    assert rows["warnings"] == ["repeat_plate"] and rows["case"]["has_fraud_warning"] is True
-    assert [a["type"] for a in rows["alerts"]] == ["case.new", "fraud.warning"]
+    await set_parameter("phone_plate_threshold", 1)
+    results = {}
+    for n, (name, app) in enumerate((("fast", fast), ("django", django_app))):
+        plate, phone = f"桂L7W{n}01", f"1370000{n}021"
+        owners = [await new_owner() for _ in range(2)]
+        for owner in owners:
+            await warm(owner)
+        _, (status, _, _) = await flow(fast, owners[0], draft_payload(plates=(plate,), phones=(phone,)))
+        assert status == 201
+        before = fast.served
+        _, (status, _, content) = await flow(app, owners[1], draft_payload(plates=(plate, f"桂L7W{n}02"),
+                                                                           phones=(phone, phone)))
+        answer = json.loads(content)
+        assert status == 201
+        results[name] = {"served": fast.served - before, "answer": scrub(answer), "rows": await rows_of(answer["id"])}
+    assert results["fast"]["served"] == 2 and results["django"]["served"] == 0
+    assert results["fast"]["rows"]["warnings"] == ["repeat_plate", "shared_phone"]
+    assert [a["type"] for a in results["fast"]["rows"]["alerts"]] == ["case.new", "fraud.warning"]
+    assert results["fast"]["rows"]["case"]["has_fraud_warning"] and results["fast"]["rows"]["facts"][0]["fraud"]
+    for part in ("answer", "rows"):
+        assert results["fast"][part] == results["django"][part], part
+    # The same two plates again: the pair names the earlier case, so Django checks this one.
+    owner = await new_owner()
+    await warm(owner)
+    before = fast.served
+    _, (status, _, content) = await flow(fast, owner, draft_payload(plates=("桂L7W001", "桂L7W002"),
+                                                                     phones=("13700009991", "13700009992")))
+    assert status == 201 and fast.served == before + 1
+    assert "repeat_pair" in (await rows_of(json.loads(content)["id"]))["warnings"]
 
 
 def scene(seed: int) -> bytes:
@@ -323,7 +344,7 @@ async def test_a_draft_changed_between_read_and_write_is_submitted_by_django(app
     await warm(owner)
     status, _, content = await call(fast, "/api/v1/owner/cases", owner, draft_payload())
     case_id = json.loads(content)["id"]
-    real = fastpath.would_warn
+    real = fastpath.submission_warnings
     params = connection.get_connection_params()
     dsn = {k: params[k] for k in ("dbname", "user", "host", "port", "password") if params.get(k)}
 
@@ -335,7 +356,7 @@ async def test_a_draft_changed_between_read_and_write_is_submitted_by_django(app
             other.execute("UPDATE cases_case SET updated_at = now() WHERE id = %s", [case_id])
         return real(*args)
 
-    monkeypatch.setattr(fastpath, "would_warn", meanwhile)
+    monkeypatch.setattr(fastpath, "submission_warnings", meanwhile)
     served = fast.served
     status, _, content = await call(fast, f"/api/v1/owner/cases/{case_id}/submit", owner)
     assert status == 201 and fast.served == served
@@ -389,6 +410,32 @@ async def test_the_new_case_alert_reaches_the_units_sockets(apps, demo):
     assert message["message"]["type"] == "case.new"
     assert message["message"]["receipt_no"] == json.loads(content)["receipt_no"]
     await layer.group_discard(f"unit.{unit_id}", channel)
+
+
+async def test_tables_are_refreshed_ahead_of_time(apps, demo):
+    from apps.system.parameters import params
+
+    fast, _ = apps
+    owner = await new_owner()
+    await warm(owner)
+    params._checked -= 10  # due for its look at the shared version
+    assert not params.fresh()
+    status, _, _ = await call(fast, "/api/v1/owner/cases", owner, draft_payload())
+    assert status == 201 and fast.served == 0  # Django answered, and a worker thread refreshed the table
+    for _ in range(50):
+        if params.fresh():
+            break
+        await asyncio.sleep(0.05)
+    status, _, _ = await call(fast, "/api/v1/owner/cases", owner, draft_payload())
+    assert status == 201 and fast.served == 1
+    params._checked -= 4  # not stale yet, but due within the refresh margin: answered here, refreshed meanwhile
+    status, _, _ = await call(fast, "/api/v1/owner/cases", owner, draft_payload())
+    assert status == 201 and fast.served == 2
+    for _ in range(50):
+        if params.fresh(3):
+            break
+        await asyncio.sleep(0.05)
+    assert params.fresh(3)
 
 
 def test_off_without_postgresql_or_when_switched_off(settings):
