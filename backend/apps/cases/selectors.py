@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.db.models import Prefetch, QuerySet
 
 from apps.common.scoping import restrict
@@ -26,13 +28,20 @@ def owner_case_written(case: Case, parties: list, media: list, events: list) -> 
         case.unit = Unit(id=info.id, name=info.name, adcode=info.adcode, phone=info.phone, kind=info.kind)
     if not hasattr(case, "_prefetched_objects_cache"):
         case._prefetched_objects_cache = {}
-    for name, rows in (("parties", parties), ("media", media), ("events", events)):
-        manager = getattr(case, name)
-        queryset = manager.all()
+    for (model, cache_name), rows in zip(_written_relations(), (parties, media, events), strict=True):
+        # What a prefetch leaves behind: a queryset holding the rows (built bare: going through the
+        # related manager would compile its filter for nothing).
+        queryset = QuerySet(model=model)
         queryset._result_cache = list(rows)
         queryset._prefetch_done = True
-        case._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
+        case._prefetched_objects_cache[cache_name] = queryset
     return case
+
+
+@lru_cache(maxsize=1)
+def _written_relations() -> tuple:
+    relations = (Case._meta.get_field(name) for name in ("parties", "media", "events"))
+    return tuple((rel.related_model, rel.cache_name) for rel in relations)
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
