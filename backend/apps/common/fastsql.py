@@ -48,10 +48,11 @@ def insert_columns(model: type[Model], using: str = "default", skip: tuple[str, 
     return [qn(f.column) for f in _insert_fields(model) if f.name not in skip]
 
 
-def insert_values(obj: Model, using: str = "default", skip: tuple[str, ...] = ()) -> list:
+def insert_values(obj: Model, using: str = "default", skip: tuple[str, ...] = (), connection=None) -> list:
     """The values `insert()` writes for an unsaved instance, prepared by its fields (`pre_save()` first,
-    so auto_now and auto_now_add are set on the instance too), in `insert_columns()` order."""
-    conn = connections[using]
+    so auto_now and auto_now_add are set on the instance too), in `insert_columns()` order.
+    `connection`: the connection object of `using` when the caller holds it already."""
+    conn = connection or connections[using]
     return [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in _insert_fields(type(obj)) if f.name not in skip]
 
 
@@ -87,9 +88,9 @@ def _update_sql(model: type[Model], names: tuple[str, ...], using: str) -> str:
     return f"UPDATE {qn(model._meta.db_table)} SET {update_assignments(model, names, using)} WHERE {qn(model._meta.pk.column)} = %s"
 
 
-def update_values(obj: Model, names: tuple[str, ...], using: str = "default") -> list:
+def update_values(obj: Model, names: tuple[str, ...], using: str = "default", connection=None) -> list:
     """The values `update()` writes for the named fields, prepared by the fields (`pre_save()` first)."""
-    conn = connections[using]
+    conn = connection or connections[using]
     return [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in (obj._meta.get_field(n) for n in names)]
 
 

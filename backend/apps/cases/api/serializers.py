@@ -1,5 +1,8 @@
+from datetime import datetime
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -121,12 +124,12 @@ def owner_case_data(case: Case) -> dict:
     Draft creation and submission answer with it: the nested model serializers rebuild their
     fields from the models on every request, about a tenth of a submission's CPU. The serializer
     stays the documented schema. `case` carries its parties, media and events prefetched."""
-    when = _TIMESTAMP.to_representation
+    when = timestamps()
     return {
         "id": case.pk, "receipt_no": case.receipt_no, "status": case.status, "status_label": case.get_status_display(),
         "checklist": case.checklist, "location": _location(case), "occurred_at": when(case.occurred_at),
         "parties": [party_data(p) for p in case.parties.all()],
-        "media": [media_data(m) for m in case.media.all()],
+        "media": [media_data(m, when) for m in case.media.all()],
         "unit": unit_summary(case.unit), "inside_jurisdiction": case.inside_jurisdiction,
         "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": e.get_status_display(),
                       "note": e.note} for e in case.events.all()],
@@ -149,9 +152,9 @@ def party_data(party: Party) -> dict:
     }
 
 
-def media_data(media: Media) -> dict:
+def media_data(media: Media, when=None) -> dict:
     """`MediaSerializer(media).data`, built directly."""
-    when = _TIMESTAMP.to_representation
+    when = when or timestamps()
     return {
         "id": media.pk, "slot": media.slot, "party": media.party, "kind": media.kind, "content_type": media.content_type,
         "size": media.size, "sha256": media.sha256, "width": media.width, "height": media.height,
@@ -188,6 +191,22 @@ class FraudWarningBrief(serializers.Serializer):
 
 
 _TIMESTAMP = serializers.DateTimeField()
+
+
+def timestamps():
+    """`serializers.DateTimeField().to_representation` for a whole answer: the current time zone is
+    looked up once (each lookup goes through asgiref's context-local state), and an aware datetime is
+    written as DRF writes it (ISO 8601 in that zone, "Z" for UTC). Anything else goes to DRF."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    represent = _TIMESTAMP.to_representation
+
+    def when(value):
+        if zone is None or not isinstance(value, datetime) or value.tzinfo is None:
+            return represent(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
 
 
 def warning_brief(warning) -> dict:
