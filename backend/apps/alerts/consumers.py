@@ -67,5 +67,9 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
     async def alert_message(self, event):
         await self.send_json(event["message"])
 
+    async def alert_messages(self, event):
+        for message in event["messages"]:
+            await self.send_json(message)
+
     async def session_revoke(self, event):
         await self.close(code=4403)

@@ -77,17 +77,15 @@ def unit_groups(info) -> list[str]:
 
 
 async def send_alerts(groups: list[str], messages: list[dict]) -> None:
-    """The groups are served concurrently (with channels-redis each send is a round trip, and a county
-    case reaches three groups); within a group the messages keep their order."""
+    """The groups are served concurrently (with channels-redis each group send is several round trips,
+    and a county case reaches three or four groups). Several alerts of one change (a new case and its
+    fraud warning) go to a group as one event, in order."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
-
-    async def send_to(group: str) -> None:
-        for message in messages:
-            await layer.group_send(group, {"type": "alert.message", "message": message})
-
-    await asyncio.gather(*(send_to(group) for group in groups))
+    event = ({"type": "alert.message", "message": messages[0]} if len(messages) == 1
+             else {"type": "alert.messages", "messages": messages})
+    await asyncio.gather(*(layer.group_send(group, event) for group in groups))
 
 
 def broadcast(groups: list[str], messages: list[dict]) -> None:

@@ -71,6 +71,29 @@ async def test_case_alert_reaches_its_unit_and_ancestors_only(seeded):
         await c.disconnect()
 
 
+async def test_a_new_case_and_its_fraud_warning_arrive_in_order(seeded):
+    from apps.system.models import Parameter
+    from apps.system.parameters import params
+
+    await sync_to_async(Parameter.objects.update_or_create)(key="fraud_threshold", defaults={"value": 2})
+    await sync_to_async(params.invalidate)()
+    pingguo = await connect("pingguo_officer")
+    admin = await connect("admin")
+
+    def two_cases_of_one_plate():
+        owner = APIClient()
+        owner.credentials(HTTP_AUTHORIZATION=f"Bearer {owner.post('/api/v1/owner/session', {}, format='json').json()['token']}")
+        make_submitted_case(owner, "451082", key="a", plates=("桂L0W001",), phones=("13600000001",))
+        return make_submitted_case(owner, "451082", key="b", plates=("桂L0W001",), phones=("13600000002",))
+
+    second = await sync_to_async(two_cases_of_one_plate)()
+    for socket in (pingguo, admin):
+        got = [await socket.receive_json_from(timeout=2) for _ in range(3)]  # the first case, then the second
+        assert [(m["type"], m["case_id"]) for m in got[1:]] == [("case.new", second["id"]), ("fraud.warning", second["id"])]
+        assert await socket.receive_nothing(timeout=0.3)
+        await socket.disconnect()
+
+
 async def test_ticket_is_single_use_and_required(seeded):
     ticket = await sync_to_async(ticket_for)("pingguo_officer")
     first = WebsocketCommunicator(application, f"/ws/alerts/?ticket={ticket}", headers=HEADERS)
