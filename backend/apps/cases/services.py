@@ -36,7 +36,7 @@ def _lock_draft(owner: Owner, case_id: int) -> Case:
 def create_draft(owner: Owner, data: dict) -> tuple[Case, list[Party]]:
     """A new draft and its parties, written with one INSERT each (the case row, then all parties)."""
     limit = params.get("max_drafts_per_owner")
-    if fastsql.count(Case, "owner_id = %s AND status = %s", [owner.pk, Status.DRAFT]) >= limit:
+    if fastsql.count(Case, f"owner_id = %s AND status = '{Status.DRAFT}'", [owner.pk]) >= limit:  # case_owner_drafts
         raise ApiError("quota_exceeded", f"您已有 {limit} 份未提交的草稿，请先提交或删除旧草稿。", 429)
     case, parties = draft_rows(owner, parse_draft(data))
     with transaction.atomic():
