@@ -40,6 +40,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connections
 from django.http.request import split_domain_port, validate_host
 from rest_framework.exceptions import ValidationError
@@ -117,6 +118,12 @@ class OwnerFastPath:
         self._sends: set = set()
         self._refreshing: dict = {}  # per event loop: the table refresh under way
         self.served = 0  # requests answered here (the tests and `bench` read it)
+        # Django's connection and cache handlers keep one object per async context, and each request
+        # runs in a context of its own: looked up per request, each would be built anew. Here the
+        # database wrapper only lends its field preparation (it is never opened) and the cache backend
+        # its key function, so one of each serves every request.
+        self.db = connections["default"]
+        self.cache = caches["default"]
 
     async def __call__(self, scope, receive, send):
         if not self.enabled or scope["type"] != "http" or scope["method"] != "POST":
@@ -238,7 +245,7 @@ class OwnerFastPath:
             values = parse_draft(data)
             case, parties = draft_rows(owner, values)
             sql = _draft_sql(len(parties))
-            db = connections["default"]
+            db = self.db
             args = [params.get("max_drafts_per_owner"), owner.pk, *fastsql.insert_values(case, connection=db)]
             for party in parties:
                 args += fastsql.insert_values(party, skip=("case",), connection=db)
@@ -267,7 +274,7 @@ class OwnerFastPath:
     async def _submit(self, owner, case_id: int, scope):
         key = _header(scope, b"idempotency-key").strip()[:80]
         pool, redis = await self._connections()
-        taken = await take_async(redis, "submit", owner.throttle_ident)
+        taken = await take_async(redis, "submit", owner.throttle_ident, self.cache)
         if taken is None:
             raise Handover
         try:
@@ -314,7 +321,7 @@ class OwnerFastPath:
         case.has_fraud_warning = bool(warnings)
         alerts = case_alert_rows(case, submitted_alerts(case, fraud_alert(case, warnings)), unit)
         fact = submitted_fact(case, parties, unit.adcode)
-        db = connections["default"]
+        db = self.db
         party_values = party_submit_values(case)
         args = [
             *fastsql.update_values(case, SUBMIT_FIELDS, connection=db), case.pk, owner.pk, Status.DRAFT, read_at,

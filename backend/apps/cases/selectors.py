@@ -21,11 +21,10 @@ def owner_case_written(case: Case, parties: list, media: list, events: list) -> 
     the objects the write holds: the shape `owner_case_detail()` gives, without reading five tables
     back. The unit comes from the in-process unit table."""
     from apps.units.geo import jurisdictions
-    from apps.units.models import Unit
 
     info = jurisdictions.unit_info(case.unit_id)
     if info is not None:
-        case.unit = Unit(id=info.id, name=info.name, adcode=info.adcode, phone=info.phone, kind=info.kind)
+        case.unit = _unit(info)
     if not hasattr(case, "_prefetched_objects_cache"):
         case._prefetched_objects_cache = {}
     for (model, cache_name), rows in zip(_written_relations(), (parties, media, events), strict=True):
@@ -36,6 +35,15 @@ def owner_case_written(case: Case, parties: list, media: list, events: list) -> 
         queryset._prefetch_done = True
         case._prefetched_objects_cache[cache_name] = queryset
     return case
+
+
+@lru_cache(maxsize=512)
+def _unit(info):
+    """The unit of an answer, from the in-process unit table: one instance per table entry, shared by
+    the answers that only read it (a reload of the table gives new entries, so new instances)."""
+    from apps.units.models import Unit
+
+    return Unit(id=info.id, name=info.name, adcode=info.adcode, phone=info.phone, kind=info.kind)
 
 
 @lru_cache(maxsize=1)

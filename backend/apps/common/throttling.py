@@ -156,17 +156,18 @@ class Taken:
             self.client = None
 
 
-async def take_async(client, scope: str, ident: str) -> Taken | None:
+async def take_async(client, scope: str, ident: str, backend=None) -> Taken | None:
     """The throttle of `scope` for `ident` (a `throttle_ident`), counted with an asyncio Redis client on
     the shared cache's keys: the same sliding window as `WindowThrottle`, for code on an event loop.
     None when the request is over the rate or the cache does not answer: the caller hands such a
-    request to the request handling, which refuses it or lets it through as its throttle does."""
+    request to the request handling, which refuses it or lets it through as its throttle does.
+    `backend`: the default cache, when the caller holds it (it gives the keys their prefix)."""
     rate = _rate(scope)
     if not rate:
         return Taken()
     limit, period = parse_rate(rate)
     window, into = _window(period)
-    backend = caches["default"]
+    backend = backend if backend is not None else caches["default"]
     if not isinstance(backend, SharedPoolRedisCache):
         return None
     key = f"throttle:{scope}:{ident}"

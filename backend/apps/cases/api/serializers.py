@@ -118,6 +118,19 @@ class OwnerCaseSerializer(CaseBaseSerializer):
         return agreement.state(case)
 
 
+def _labels(model, name: str) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
+# What `get_FOO_display()` gives, from the same choices, without rebuilding the lookup on every call.
+_CASE_STATUS, _EVENT_STATUS = _labels(Case, "status"), _labels(CaseEvent, "status")
+_VEHICLE_TYPE, _LIABILITY = _labels(Party, "vehicle_type"), _labels(Party, "liability")
+
+
+def _label(labels: dict, value):
+    return labels.get(value, value)
+
+
 def owner_case_data(case: Case) -> dict:
     """What `OwnerCaseSerializer(case).data` gives, built directly (a test holds the two equal).
 
@@ -126,12 +139,12 @@ def owner_case_data(case: Case) -> dict:
     stays the documented schema. `case` carries its parties, media and events prefetched."""
     when = timestamps()
     return {
-        "id": case.pk, "receipt_no": case.receipt_no, "status": case.status, "status_label": case.get_status_display(),
+        "id": case.pk, "receipt_no": case.receipt_no, "status": case.status, "status_label": _label(_CASE_STATUS, case.status),
         "checklist": case.checklist, "location": _location(case), "occurred_at": when(case.occurred_at),
         "parties": [party_data(p) for p in case.parties.all()],
         "media": [media_data(m, when) for m in case.media.all()],
         "unit": unit_summary(case.unit), "inside_jurisdiction": case.inside_jurisdiction,
-        "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": e.get_status_display(),
+        "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": _label(_EVENT_STATUS, e.status),
                       "note": e.note} for e in case.events.all()],
         "feedback": case.feedback, "next_step": next_step(case), "fraud_warnings": [],
         "created_at": when(case.created_at), "updated_at": when(case.updated_at),
@@ -145,10 +158,10 @@ def party_data(party: Party) -> dict:
     insurer = party.insurer if party.insurer_id else None
     return {
         "index": party.index, "plate": party.plate, "vehicle_type": party.vehicle_type,
-        "vehicle_type_label": party.get_vehicle_type_display(), "insurer": insurer.code if insurer else None,
+        "vehicle_type_label": _label(_VEHICLE_TYPE, party.vehicle_type), "insurer": insurer.code if insurer else None,
         "insurer_name": party.insurer_name, "insurer_label": insurer.name if insurer else party.insurer_name,
         "phone": party.phone, "driver_name": party.driver_name, "liability": party.liability,
-        "liability_label": party.get_liability_display(),
+        "liability_label": _label(_LIABILITY, party.liability),
     }
 
 
