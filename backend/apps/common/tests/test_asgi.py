@@ -24,6 +24,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HOST = [(b"host", b"127.0.0.1")]
 
 
+@pytest.fixture(autouse=True)
+async def _owner_fast_path_closed():
+    """With PostgreSQL and Redis the owner's drafts and submissions here may be answered by the fast path
+    (apps.cases.fastpath), which opens its pool on the test's event loop: closed with the loop."""
+    yield
+    from config.asgi import owner_fast_path
+
+    await owner_fast_path.close()
+
+
 async def call(app, method: str, path: str, body: bytes = b"", token: str = "", content_type: bytes = b"") -> dict:
     headers = list(HOST)
     if token:
