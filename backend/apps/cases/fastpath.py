@@ -118,7 +118,7 @@ class OwnerFastPath:
         self._pools: dict = {}  # per event loop: (psycopg pool, Redis client)
         self._sends: set = set()
         self._refreshing: dict = {}  # per event loop: the table refresh under way
-        self.served = 0  # requests answered here (the tests and `bench` read it)
+        self.served = 0  # requests answered here (the tests read it)
         # Django's connection and cache handlers keep one object per async context, and each request
         # runs in a context of its own: looked up per request, each would be built anew. Here the
         # database wrapper only lends its field preparation (it is never opened) and the cache backend

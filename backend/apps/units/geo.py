@@ -86,9 +86,9 @@ class JurisdictionIndex:
         self._loaded_version: object = None
         self._checked_at = 0.0
         self._tree: STRtree | None = None
-        # (unit id, depth, whether it handles the cases in its polygon (county level and below), prepared geometry)
-        self._entries: list[tuple[int, int, bool, object]] = []
-        self._fallback_id: int | None = None
+        # (tree, entries, fallback unit id); entries: (unit id, depth, whether it handles the cases in
+        # its polygon (county level and below), prepared geometry)
+        self._index: tuple = (None, [], None)
         self._units: dict[int, UnitInfo] = {}
 
     def invalidate(self) -> None:
@@ -142,9 +142,10 @@ class JurisdictionIndex:
                 geom = geom.buffer(0)
             geoms.append(geom)
             entries.append((unit.pk, unit.level, unit.kind not in ABOVE_COUNTY, prep(geom)))
-        self._tree = STRtree(geoms) if geoms else None
-        self._entries = entries
-        self._fallback_id = root
+        # One attribute: a lookup on another thread sees the old tree with its entries or the new one
+        # with its own, never a mix.
+        self._index = (STRtree(geoms) if geoms else None, entries, root)
+        self._tree = self._index[0]
         self._units = {u.pk: UnitInfo(u.pk, u.name, u.adcode, u.phone, u.kind, _chain(u.pk, parents)) for u in units}
         self._loaded_version = version
 
@@ -173,9 +174,10 @@ class JurisdictionIndex:
         point = Point(lng, lat)
         best = None
         above: list[tuple[int, int, object]] = []
-        if self._tree is not None:
-            for idx in self._tree.query(point):
-                unit_id, depth, handles, prepared = self._entries[int(idx)]
+        tree, entries, fallback_id = self._index
+        if tree is not None:
+            for idx in tree.query(point):
+                unit_id, depth, handles, prepared = entries[int(idx)]
                 if not handles:
                     above.append((unit_id, depth, prepared))
                 # The deepest unit wins, so a station polygon inside a county takes precedence.
@@ -191,9 +193,9 @@ class JurisdictionIndex:
                 fallback = (unit_id, depth)
         if fallback is not None:
             return Located(fallback[0], False)
-        if self._fallback_id is None:
+        if fallback_id is None:
             return None
-        return Located(self._fallback_id, False)
+        return Located(fallback_id, False)
 
     def locate(self, lng: float, lat: float, coord_system: str) -> Located | None:
         g_lng, g_lat = to_gcj02(lng, lat, coord_system)
