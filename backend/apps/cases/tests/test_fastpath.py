@@ -440,3 +440,31 @@ async def test_tables_are_refreshed_ahead_of_time(apps, demo):
             break
         await asyncio.sleep(0.05)
     assert params.fresh(3)
+
+
+async def test_behind_a_tls_proxy_the_same_headers_and_http_is_redirected(demo, settings):
+    """Production's transport security: HSTS on answers that came over https, the plain-http request
+    redirected by Django (the middleware reads these settings when it is built, so both apps are built
+    after them)."""
+    owners = [await new_owner(), await new_owner()]  # over plain http, before the redirect is on
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD = 31536000, True, True
+    settings.SECURE_SSL_REDIRECT = True
+    django_app = PooledASGIHandler(3, 2)
+    fast = fastpath.OwnerFastPath(django_app)
+    try:
+        await set_parameter("required_media_slots", "")
+        found = {}
+        for owner, (name, app) in zip(owners, (("fast", fast), ("django", django_app)), strict=True):
+            await warm(owner)
+            status, headers, _ = await call(app, "/api/v1/owner/cases", owner, draft_payload(),
+                                            headers=owner.headers(x_forwarded_proto="https"))
+            assert status == 201
+            found[name] = {k: v for k, v in headers.items() if k != "content-length"}
+        assert fast.served == 1
+        assert found["fast"] == found["django"]
+        assert found["fast"]["strict-transport-security"] == "max-age=31536000; includeSubDomains; preload"
+        status, headers, _ = await call(fast, "/api/v1/owner/cases", owner, draft_payload())
+        assert status == 301 and headers["location"].startswith("https://") and fast.served == 1
+    finally:
+        await fast.close()
