@@ -322,7 +322,8 @@ class OwnerFastPath:
         found = await _photo_rows(conn, case, media) if media else signals.PhotoRows()
         if signals.names_other_cases(case, parties, media, rows, found):
             raise Handover
-        warnings = submission_warnings(case, parties, media, rows, found)
+        # No photo matches (just checked): the photo part of the warnings has nothing to compare again.
+        warnings = submission_warnings(case, parties, media, rows, signals.PhotoRows())
         case.has_fraud_warning = bool(warnings)
         alerts = case_alert_rows(case, submitted_alerts(case, fraud_alert(case, warnings)), unit)
         fact = submitted_fact(case, parties, unit.adcode)
@@ -330,7 +331,7 @@ class OwnerFastPath:
         party_values = party_submit_values(case)
         args = [
             *fastsql.update_values(case, SUBMIT_FIELDS, connection=db), case.pk, owner.pk, Status.DRAFT, read_at,
-            *(Party._meta.get_field(n).get_db_prep_save(v, db) for n, v in party_values.items()),
+            *fastsql.where_values(Party, party_values, connection=db),
             *fastsql.insert_values(event, connection=db),
             *(v for row in (*alerts, *warnings, fact) for v in fastsql.insert_values(row, connection=db)),
         ]

@@ -343,7 +343,8 @@ def mark_submitted(case: Case, parties: list[Party], key: str, located, unit) ->
     case.idempotency_key = key
     case.receipt_no = new_receipt_no()
     for party in parties:
-        party.occurred_at, party.counts_for_fraud = case.occurred_at, True
+        for name, value in party_submit_values(case).items():
+            setattr(party, name, value)
     note = f"报案已提交，由{unit.name}受理审核。"
     if not case.inside_jurisdiction:
         note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"

@@ -72,7 +72,7 @@ def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple
         # As save() does: a parent saved after the child was built gives the child its id, and an
         # unsaved parent is refused instead of writing NULL.
         obj._prepare_related_fields_for_save("insert")
-        params.extend(insert_values(obj, using))
+        params.extend(insert_values(obj, using, connection=conn))
     with conn.cursor() as cur:
         cur.execute(_insert_sql(model, len(objs), using, upsert), params)
         ids = [row[0] for row in cur.fetchall()]
@@ -103,7 +103,7 @@ def update_assignments(model: type[Model], names: tuple[str, ...], using: str = 
 def update(obj: Model, names: tuple[str, ...], using: str = "default") -> None:
     """UPDATE the named fields of one saved instance (auto_now fields only when named)."""
     conn = connections[using]
-    params = update_values(obj, names, using)
+    params = update_values(obj, names, using, connection=conn)
     with conn.cursor() as cur:
         cur.execute(_update_sql(type(obj), names, using), [*params, obj.pk])
 
@@ -160,12 +160,17 @@ def update_where(model: type[Model], values: dict, where: str, params: list, usi
     field as `QuerySet.update()` prepares it. Returns the number of rows."""
     conn = connections[using]
     qn = conn.ops.quote_name
-    fields = [model._meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    prepared = [f.get_db_prep_save(value, conn) for f, value in zip(fields, values.values(), strict=True)]
+    sql = f"UPDATE {qn(model._meta.db_table)} SET {update_assignments(model, tuple(values), using)} WHERE {where}"
     with conn.cursor() as cur:
-        cur.execute(f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {where}", [*prepared, *params])
+        cur.execute(sql, [*where_values(model, values, connection=conn), *params])
         return cur.rowcount
+
+
+def where_values(model: type[Model], values: dict, using: str = "default", connection=None) -> list:
+    """The values `update_where()` writes for `values` ({field name: value}), in `update_assignments()`
+    order, each prepared by its field."""
+    conn = connection or connections[using]
+    return [model._meta.get_field(name).get_db_prep_save(value, conn) for name, value in values.items()]
 
 
 _PARSED = (models.DateTimeField, models.DateField, models.TimeField, models.UUIDField, models.DecimalField, models.FloatField)
@@ -176,14 +181,15 @@ def _json_plan(model: type[Model]) -> tuple:
     # JSON gives integers, strings, booleans and nested JSON as Python has them; timestamps, dates,
     # UUIDs and decimals arrive as text, and a float may arrive as an integer (106.0 as 106): these go
     # through the field as a form value would.
-    return tuple((f.attname, f.column, f if isinstance(f, _PARSED) else None) for f in model._meta.concrete_fields)
+    fields = model._meta.concrete_fields
+    return tuple(f.attname for f in fields), tuple((f.column, f if isinstance(f, _PARSED) else None) for f in fields)
 
 
 def from_json(model: type[Model], row: dict, using: str = "default") -> Model:
     """An instance of `model` from its row as PostgreSQL's `row_to_json()` gives it (keys are columns)."""
-    plan = _json_plan(model)
+    attnames, columns = _json_plan(model)
     values = []
-    for _, column, field in plan:
+    for column, field in columns:
         value = row[column]
         values.append(value if field is None or value is None else field.to_python(value))
-    return model.from_db(using, [attname for attname, _, _ in plan], values)
+    return model.from_db(using, attnames, values)
