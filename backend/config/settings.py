@@ -182,7 +182,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis's layer, with an alert sent to all its groups in two round trips.
+            "BACKEND": "apps.alerts.layer.AlertChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
             # blocks in BZPOPMIN: an idle consumer's read could time out first and the socket was
             # dropped (seen in `make bench`: 4-8 of 500 officer sockets closed with 1006).

@@ -77,14 +77,20 @@ def unit_groups(info) -> list[str]:
 
 
 async def send_alerts(groups: list[str], messages: list[dict]) -> None:
-    """The groups are served concurrently (with channels-redis each group send is several round trips,
-    and a county case reaches three or four groups). Several alerts of one change (a new case and its
-    fraud warning) go to a group as one event, in order."""
+    """Several alerts of one change (a new case and its fraud warning) go to a group as one event, in
+    order. With Redis all the groups (three or four for a county's case) are served by one
+    `group_send_many()` (`apps.alerts.layer`); another layer gets the groups' sends concurrently."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
     event = ({"type": "alert.message", "message": messages[0]} if len(messages) == 1
              else {"type": "alert.messages", "messages": messages})
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        full = await send_many(groups, event)
+        if full:
+            log.info("alert: %s sockets over capacity", full)
+        return
     await asyncio.gather(*(layer.group_send(group, event) for group in groups))
 
 
