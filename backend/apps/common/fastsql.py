@@ -48,12 +48,60 @@ def insert_columns(model: type[Model], using: str = "default", skip: tuple[str, 
     return [qn(f.column) for f in _insert_fields(model) if f.name not in skip]
 
 
+# Fields whose database value is the Python value itself, when the value has the type given here or
+# is None: `pre_save()` only reads the attribute and `get_db_prep_save()` returns it unchanged, after a
+# chain of calls that was most of the preparation's cost. Exact classes only (a subclass may prepare
+# differently); a value of another type takes the field's own way. Integers only where the backend
+# passes them on as they are (with psycopg 3 Django wraps them in the column's integer type).
+_AS_IS = {models.CharField: str, models.TextField: str, models.BooleanField: bool, models.FloatField: float,
+          models.IntegerField: int, models.SmallIntegerField: int, models.BigIntegerField: int,
+          models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int, models.PositiveBigIntegerField: int}
+_AUTO = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_INTS_AS_IS: dict[str, bool] = {}  # per database vendor
+
+
+def _vendor(conn) -> str:
+    vendor = conn.vendor
+    if vendor not in _INTS_AS_IS:
+        _INTS_AS_IS[vendor] = type(conn.ops.adapt_integerfield_value(1, "IntegerField")) is int
+    return vendor
+
+
+@lru_cache(maxsize=1024)
+def _as_is(field, vendor: str) -> type | None:
+    if type(field) is models.ForeignKey:
+        # The related row's id: an auto field prepares it without the backend's integer wrapping.
+        return int if type(field.target_field) in _AUTO else None
+    kind = _AS_IS.get(type(field))
+    return None if kind is int and not _INTS_AS_IS[vendor] else kind
+
+
+@lru_cache(maxsize=256)
+def _plan(model: type[Model], names: tuple[str, ...] | None, skip: tuple[str, ...], vendor: str) -> tuple:
+    """(field, type used as is or None) of the insert's fields (`names` None) or of the named ones."""
+    fields = _insert_fields(model) if names is None else [model._meta.get_field(n) for n in names]
+    return tuple((f, _as_is(f, vendor)) for f in fields if f.name not in skip)
+
+
+def _prepared(obj: Model, plan: tuple, add: bool, conn) -> list:
+    """`field.get_db_prep_save(field.pre_save(obj, add), conn)` for each field of the plan, without the
+    calls where they change nothing."""
+    values = []
+    for field, kind in plan:
+        if kind is None:
+            values.append(field.get_db_prep_save(field.pre_save(obj, add), conn))
+            continue
+        value = getattr(obj, field.attname)
+        values.append(value if value is None or type(value) is kind else field.get_db_prep_save(value, conn))
+    return values
+
+
 def insert_values(obj: Model, using: str = "default", skip: tuple[str, ...] = (), connection=None) -> list:
     """The values `insert()` writes for an unsaved instance, prepared by its fields (`pre_save()` first,
     so auto_now and auto_now_add are set on the instance too), in `insert_columns()` order.
     `connection`: the connection object of `using` when the caller holds it already."""
     conn = connection or connections[using]
-    return [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in _insert_fields(type(obj)) if f.name not in skip]
+    return _prepared(obj, _plan(type(obj), None, tuple(skip), _vendor(conn)), True, conn)
 
 
 def insert(objs: list[Model], using: str = "default", upsert: tuple[tuple, tuple] | None = None) -> list[Model]:
@@ -91,7 +139,7 @@ def _update_sql(model: type[Model], names: tuple[str, ...], using: str) -> str:
 def update_values(obj: Model, names: tuple[str, ...], using: str = "default", connection=None) -> list:
     """The values `update()` writes for the named fields, prepared by the fields (`pre_save()` first)."""
     conn = connection or connections[using]
-    return [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in (obj._meta.get_field(n) for n in names)]
+    return _prepared(obj, _plan(type(obj), tuple(names), (), _vendor(conn)), False, conn)
 
 
 def update_assignments(model: type[Model], names: tuple[str, ...], using: str = "default") -> str:
