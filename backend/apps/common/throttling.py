@@ -1,7 +1,7 @@
 """Request rate limits: a sliding-window counter per scope and client in the shared cache.
 
 Each request costs one cache round trip: the current window's counter is incremented and the
-previous window's read in one Redis pipeline, and the rate is estimated as
+previous window's read by one Redis script (`COUNT`), and the rate is estimated as
 `previous × (share of the previous window still inside the last period) + current`. This replaces
 DRF's `SimpleRateThrottle`, which keeps a list of every request time in the window and reads and
 writes that whole list (two round trips and a pickle of up to `rate` floats) on every request.
@@ -41,18 +41,24 @@ def _within(limit: int, current: int, previous: int, into: float) -> bool:
     return previous * (1 - into) + current <= limit
 
 
+# KEYS[1]: this window's counter, KEYS[2]: the previous window's; ARGV[1]: the counter's lifetime in
+# seconds. Returns {this window's count after the increment, the previous window's count}.
+COUNT = """
+local current = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+local previous = redis.call('GET', KEYS[2])
+return {current, previous and tonumber(previous) or 0}
+"""
+
+
 def _counts(key: str, window: int, ttl: int) -> tuple[int, int]:
     """Increment this window's counter and read the previous one's: (current, previous)."""
     current_key, previous_key = f"{key}:{window}", f"{key}:{window - 1}"
     backend = caches["default"]
     if isinstance(backend, SharedPoolRedisCache):
         current_key, previous_key = backend.make_and_validate_key(current_key), backend.make_and_validate_key(previous_key)
-        pipe = backend._cache.get_client(current_key, write=True).pipeline(transaction=False)
-        pipe.incr(current_key)
-        pipe.expire(current_key, ttl)
-        pipe.get(previous_key)
-        current, _, previous = pipe.execute()
-        return int(current), int(previous or 0)
+        current, previous = backend._cache.get_client(current_key, write=True).eval(COUNT, 2, current_key, previous_key, ttl)
+        return int(current), int(previous)
     cache.add(current_key, 0, ttl)
     return cache.incr(current_key), int(cache.get(previous_key) or 0)
 
@@ -174,15 +180,11 @@ async def take_async(client, scope: str, ident: str, backend=None) -> Taken | No
     current_key = backend.make_and_validate_key(f"{key}:{window}")
     previous_key = backend.make_and_validate_key(f"{key}:{window - 1}")
     try:
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.incr(current_key)
-            pipe.expire(current_key, 2 * period)
-            pipe.get(previous_key)
-            current, _, previous = await pipe.execute()
+        current, previous = await client.eval(COUNT, 2, current_key, previous_key, 2 * period)
     except Exception:
         return None
     taken = Taken(client, current_key)
-    if not _within(limit, int(current), int(previous or 0), into):
+    if not _within(limit, int(current), int(previous), into):
         await taken.give_back()
         return None
     return taken

@@ -1,9 +1,12 @@
 """The sliding-window throttle, on whichever cache the settings give (local memory in the
 embedded mode, Redis when REDIS_URL is set: CI runs both)."""
 
+import os
+import uuid
 from types import SimpleNamespace
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from apps.common import throttling
 from apps.common.throttling import UserScopedThrottle, parse_rate
@@ -64,3 +67,32 @@ def test_a_cache_outage_lets_requests_through(clock, monkeypatch):
 
     monkeypatch.setattr(throttling, "_counts", down)
     assert allowed(10) == [True] * 10
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the asyncio count is Redis only")
+async def test_the_event_loop_counts_the_same_windows(clock, settings):
+    """`take_async()` (the owner fast path) and the request handling's throttle count one window
+    together, the counter expires after two periods, and a request given back no longer counts."""
+    from django.core.cache import caches
+    from redis.asyncio import Redis
+
+    settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["submit"] = "3/min"
+    redis = Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    ident = f"owner:{uuid.uuid4().hex}"
+    try:
+        assert [await sync_to_async(allowed_submit)(ident) for _ in range(2)] == [True, True]
+        taken = await throttling.take_async(redis, "submit", ident)
+        assert taken is not None
+        assert await throttling.take_async(redis, "submit", ident) is None  # the fourth of three
+        key = caches["default"].make_and_validate_key(f"throttle:submit:{ident}:{int(clock[0] // 60)}")
+        assert int(await redis.get(key)) == 3 and 60 < await redis.ttl(key) <= 120
+        await taken.give_back()
+        assert await sync_to_async(allowed_submit)(ident) is True
+        clock[0] += 60  # the next window: 3 counted in the previous one, all of it still weighted in
+        assert await throttling.take_async(redis, "submit", ident) is None
+    finally:
+        await redis.aclose()
+
+
+def allowed_submit(ident: str) -> bool:
+    return throttling.SubmitThrottle().allow_request(request(ident), None)
