@@ -17,10 +17,11 @@ class FraudWarning(models.Model):
     plate counts, the other case's receipt number for photo and pair matches, the masked phone for
     shared phones, empty for EXIF checks."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="fraud_warnings")
+    # No index of its own: the unique (case, kind, plate) leads with the case.
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="fraud_warnings", db_index=False)
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.REPEAT_PLATE)
-    plate = models.CharField(max_length=16, db_index=True)
+    plate = models.CharField(max_length=16)  # fraud_plate: the list filters by the exact plate
     count = models.PositiveIntegerField()
     window_days = models.PositiveIntegerField()
     reason = models.CharField(max_length=300)
@@ -38,3 +39,5 @@ class FraudWarning(models.Model):
         ordering = ["-created_at", "-id"]
         permissions = [("dispatch", "安排派出所出警")]
         constraints = [models.UniqueConstraint(fields=["case", "kind", "plate"], name="fraud_case_kind_plate")]
+        # A plain index (db_index would add a pattern-ops twin on PostgreSQL that no query uses).
+        indexes = [models.Index(fields=["plate"], name="fraud_plate")]
