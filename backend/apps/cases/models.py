@@ -62,8 +62,10 @@ class Case(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, blank=True)
 
+    # Not indexed: no query filters by it (migration 0006).
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases",
+        db_index=False,
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     feedback = models.TextField("处理意见", blank=True)
@@ -173,8 +175,11 @@ class CaseEvent(models.Model):
     action = models.CharField(max_length=30)
     status = models.CharField(max_length=16, choices=Status.choices)
     note = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Not indexed: entries are only read by their case (migration 0006).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False)
+    unit = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
