@@ -4,7 +4,8 @@ The owner's draft and submission are the busiest writes of the service, and comp
 statement (`SQLInsertCompiler.as_sql` and friends) cost more CPU than PostgreSQL spent running it.
 These helpers build each statement's text once per model, column set and database, and keep the
 model's own semantics for the values: `pre_save()` (auto_now, auto_now_add) and
-`get_db_prep_save()` (JSON, dates, foreign keys), so a row written here is the row `save()` writes.
+`get_db_prep_save()` (JSON, dates, foreign keys), so a row written here is the row `save()` writes
+(plain values that a field would return unchanged skip the call chain: `_as_is()`).
 They send no model signals: use them only for models nothing listens to.
 
 The SQL is plain enough for both PostgreSQL and SQLite (3.35+ for RETURNING, 3.24+ for upserts);
