@@ -1,4 +1,5 @@
-"""The indexes of the case tables are the ones the queries use (migrations 0004 and 0006)."""
+"""The indexes of the tables every submission writes are the ones the queries use (cases 0004 and 0006,
+fraud 0003)."""
 
 from django.db import connection
 
@@ -23,3 +24,13 @@ def test_no_index_that_no_query_uses(db):
     event = indexes("cases_caseevent")
     assert ("case_id",) in event.values()
     assert ("actor_id",) not in event.values() and ("unit_id",) not in event.values()
+
+
+def test_warning_indexes_are_the_ones_the_queries_use(db):
+    """The case is looked up through the unique (case, kind, plate), the plate through one plain index;
+    no index of its own for the case and no pattern-ops twin for the plate."""
+    found = indexes("fraud_fraudwarning")
+    indexed = list(found.values())
+    assert ("case_id", "kind", "plate") in indexed
+    assert indexed.count(("plate",)) == 1 and ("case_id",) not in indexed
+    assert found["fraud_plate"] == ("plate",)

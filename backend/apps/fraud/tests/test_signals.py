@@ -270,15 +270,3 @@ def test_voiding_the_earlier_pair_case_withdraws_the_warning(demo, owner_client,
     assert kinds(second) == {}
     assert staff("pingguo_officer").get(f"/api/v1/cases/{second['id']}").json()["has_fraud_warning"] is False
 
-
-def test_warning_indexes_are_the_ones_the_queries_use(db):
-    """Migration 0003: the case is looked up through the unique (case, kind, plate), the plate through
-    one plain index; no index of its own for the case and no pattern-ops twin for the plate."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, "fraud_fraudwarning")
-    indexed = [tuple(c["columns"]) for c in found.values() if c["index"] or c["unique"]]
-    assert ("case_id", "kind", "plate") in indexed
-    assert indexed.count(("plate",)) == 1 and ("case_id",) not in indexed
-    assert found["fraud_plate"]["columns"] == ["plate"]
