@@ -65,8 +65,8 @@ def publish_case_alerts(case, alerts: list[tuple[str, str, dict]], unit: Unit | 
 def case_alert_rows(case, alerts: list[tuple[str, str, dict]], info) -> list[Alert]:
     """The unsaved alerts of a case for the unit `info` (a `UnitInfo`)."""
     return [
-        Alert(type=type_, case=case, unit_id=info.id, title=title[:200],
-              data={"receipt_no": case.receipt_no, "status": case.status, **data})
+        fastsql.new(Alert, type=type_, case=case, unit_id=info.id, title=title[:200],
+                    data={"receipt_no": case.receipt_no, "status": case.status, **data})
         for type_, title, data in alerts
     ]
 

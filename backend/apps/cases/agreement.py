@@ -22,6 +22,7 @@ from apps.system.audit import audit, client_ip
 from .models import Case, CaseEvent, Liability, Party, Status
 from .plates import mask_name, mask_phone, normalize_phone
 from .receipts import normalize_receipt_no
+from .selectors import related_rows
 
 OPEN = (Status.ACCEPTED, Status.CLOSED)
 TITLE = "道路交通事故自行协商协议书"
@@ -74,7 +75,7 @@ def _find(receipt_no: str, phone: str, party_index=None, lock: bool = False) -> 
 
 
 def _parties(case: Case) -> list[Party]:
-    return sorted(case.parties.all(), key=lambda p: p.index)
+    return sorted(related_rows(case, "parties"), key=lambda p: p.index)
 
 
 def _confirmation(case: Case, index: int) -> dict | None:

@@ -48,6 +48,7 @@ from rest_framework.renderers import JSONRenderer
 
 from apps.alerts.services import alert_message, case_alert_rows, log_failure, send_alerts, unit_groups
 from apps.common import fastsql
+from apps.common.asyncpool import LoopPool
 from apps.common.middleware import PERMISSIONS_POLICY
 from apps.common.throttling import take_async
 from apps.fraud import signals
@@ -217,17 +218,13 @@ class OwnerFastPath:
         loop = asyncio.get_running_loop()
         found = self._pools.get(loop)
         if found is None:
-            from psycopg_pool import AsyncConnectionPool
             from redis.asyncio import Redis
 
             # No check before lending a connection: one the server dropped fails its first statement, the
             # request is handed to Django (which checks its own), and the pool replaces the connection.
-            pool = AsyncConnectionPool(
-                kwargs=_connection_kwargs(), min_size=1, max_size=settings.OWNER_FAST_PATH_POOL, open=False,
-                configure=_configure, name="owner-fast-path")
+            pool = LoopPool(_connect, settings.OWNER_FAST_PATH_POOL)
             redis = Redis.from_url(settings.CACHES["default"]["LOCATION"], socket_connect_timeout=1, socket_timeout=1)
             found = self._pools[loop] = (pool, redis)
-            await pool.open(wait=False)
         return found
 
     async def close(self) -> None:
@@ -494,6 +491,18 @@ def _cursor_class():
         _query_cls = CachedQuery
 
     return CachedCursor
+
+
+async def _connect():
+    from psycopg import AsyncConnection
+
+    conn = await AsyncConnection.connect(**_connection_kwargs())
+    try:
+        await _configure(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 async def _configure(conn) -> None:

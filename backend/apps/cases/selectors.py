@@ -37,6 +37,15 @@ def owner_case_written(case: Case, parties: list, media: list, events: list) -> 
     return case
 
 
+def related_rows(case: Case, name: str):
+    """`case.<name>.all()` where a prefetch or `owner_case_written()` left the rows on the case: those
+    rows, without building a related manager on every access (a fifth of an owner answer's CPU went
+    there). Otherwise the manager's queryset, as before."""
+    cache = getattr(case, "_prefetched_objects_cache", None)
+    found = cache.get(name) if cache else None
+    return found if found is not None else getattr(case, name).all()
+
+
 @lru_cache(maxsize=512)
 def _unit(info):
     """The unit of an answer, from the in-process unit table: one instance per table entry, shared by

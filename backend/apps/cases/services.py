@@ -50,10 +50,10 @@ def draft_rows(owner: Owner, values: dict) -> tuple[Case, list[Party]]:
 
     Both writers of a new draft build their rows here: `create_draft()` and the owner fast path
     (`apps.cases.fastpath`)."""
-    case = Case(owner=owner, status=Status.DRAFT)
+    case = fastsql.new(Case, owner=owner, status=Status.DRAFT)
     _set_fields(case, values)
     items = values["parties"] if "parties" in values else [{}, {}]
-    parties = [Party(case=case, index=index) for index in range(len(items))]
+    parties = [fastsql.new(Party, case=case, index=index) for index in range(len(items))]
     for party, item in zip(parties, items, strict=True):
         _set_party(party, item)
     return case, parties
@@ -348,7 +348,7 @@ def mark_submitted(case: Case, parties: list[Party], key: str, located, unit) ->
     note = f"报案已提交，由{unit.name}受理审核。"
     if not case.inside_jurisdiction:
         note = "报案已提交。事故地点不在各县区辖区范围内，由市交警支队分派处理。"
-    return CaseEvent(case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
+    return fastsql.new(CaseEvent, case=case, action="submit", status=Status.SUBMITTED, note=note, unit_id=case.unit_id)
 
 
 def next_party_index(case: Case) -> int:

@@ -97,7 +97,7 @@ SUBMITTED_FACT_UPSERT = (("case_id",), (*FACT_FIELDS, "updated_at"))
 
 def submitted_fact(case: Case, parties: list[Party], adcode: str) -> CaseFact:
     """The unsaved first fact of a case being submitted (`parties` with their insurers loaded)."""
-    return CaseFact(case_id=case.pk, **fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode))
+    return fastsql.new(CaseFact, case_id=case.pk, **fact_values(case, Status.SUBMITTED, parties=parties, adcode=adcode))
 
 
 def refresh_facts(batch_size: int = 1000, since: datetime | None = None) -> dict:

@@ -10,10 +10,9 @@ import time
 from dataclasses import dataclass
 
 import prcoords
+import shapely
 from django.core.cache import cache
-from shapely import STRtree
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
+from shapely.geometry import shape
 
 WGS84 = "wgs84"
 GCJ02 = "gcj02"
@@ -85,10 +84,10 @@ class JurisdictionIndex:
         self._lock = threading.Lock()
         self._loaded_version: object = None
         self._checked_at = 0.0
-        self._tree: STRtree | None = None
-        # (tree, entries, fallback unit id); entries: (unit id, depth, whether it handles the cases in
-        # its polygon (county level and below), prepared geometry)
-        self._index: tuple = (None, [], None)
+        self._loaded = False  # some unit has a polygon
+        # (entries, fallback unit id); entries: (bounding box min x, min y, max x, max y, unit id, depth,
+        # whether it handles the cases in its polygon (county level and below), prepared geometry)
+        self._index: tuple = ([], None)
         self._units: dict[int, UnitInfo] = {}
 
     def invalidate(self) -> None:
@@ -116,7 +115,7 @@ class JurisdictionIndex:
         now = time.monotonic()
         version = self._current_version()
         self._checked_at = now
-        if version == self._loaded_version and self._tree is not None:
+        if version == self._loaded_version and self._loaded:
             return
         with self._lock:
             self._load(version)
@@ -124,7 +123,7 @@ class JurisdictionIndex:
     def _load(self, version: object) -> None:
         from .models import ABOVE_COUNTY, Unit
 
-        geoms, entries = [], []
+        entries = []
         root = None
         parents: dict[int, int | None] = {}
         units: list = []
@@ -140,19 +139,18 @@ class JurisdictionIndex:
             geom = shape(unit.jurisdiction)
             if not geom.is_valid:
                 geom = geom.buffer(0)
-            geoms.append(geom)
-            entries.append((unit.pk, unit.level, unit.kind not in ABOVE_COUNTY, prep(geom)))
-        # One attribute: a lookup on another thread sees the old tree with its entries or the new one
-        # with its own, never a mix.
-        self._index = (STRtree(geoms) if geoms else None, entries, root)
-        self._tree = self._index[0]
+            shapely.prepare(geom)
+            entries.append((*geom.bounds, unit.pk, unit.level, unit.kind not in ABOVE_COUNTY, geom))
+        # One attribute: a lookup on another thread sees the old entries or the new ones, never a mix.
+        self._index = (entries, root)
+        self._loaded = bool(entries)
         self._units = {u.pk: UnitInfo(u.pk, u.name, u.adcode, u.phone, u.kind, _chain(u.pk, parents)) for u in units}
         self._loaded_version = version
 
     def fresh(self, margin: float = 1.0) -> bool:
         """Whether the next `margin` seconds of lookups are served from memory, with no look at the
         shared version (code on an event loop must not wait on the cache or the database)."""
-        return (self._loaded_version is not None and self._tree is not None
+        return (self._loaded_version is not None and self._loaded
                 and time.monotonic() + margin - self._checked_at < _RECHECK_SECONDS)
 
     def known(self, unit_id: int) -> bool:
@@ -171,25 +169,27 @@ class JurisdictionIndex:
 
     def locate_gcj02(self, lng: float, lat: float) -> Located | None:
         self._ensure()
-        point = Point(lng, lat)
         best = None
         above: list[tuple[int, int, object]] = []
-        tree, entries, fallback_id = self._index
-        if tree is not None:
-            for idx in tree.query(point):
-                unit_id, depth, handles, prepared = entries[int(idx)]
-                if not handles:
-                    above.append((unit_id, depth, prepared))
-                # The deepest unit wins, so a station polygon inside a county takes precedence.
-                elif (best is None or depth > best[1]) and prepared.covers(point):
-                    best = (unit_id, depth)
+        entries, fallback_id = self._index
+        # A few dozen polygons at most: their bounding boxes are compared here, and only the polygons
+        # whose box holds the point are asked, by coordinates (no point geometry is built; for a point,
+        # intersecting a polygon is lying inside it or on its border, as `covers` has it).
+        for min_x, min_y, max_x, max_y, unit_id, depth, handles, geom in entries:
+            if not (min_x <= lng <= max_x and min_y <= lat <= max_y):
+                continue
+            if not handles:
+                above.append((unit_id, depth, geom))
+            # The deepest unit wins, so a station polygon inside a county takes precedence.
+            elif (best is None or depth > best[1]) and shapely.intersects_xy(geom, lng, lat):
+                best = (unit_id, depth)
         if best is not None:
             return Located(best[0], True)
         # Outside every county: the deepest prefecture (or province) whose territory holds the point
         # takes the case for manual transfer; outside all of them, the root of the tree.
         fallback = None
-        for unit_id, depth, prepared in above:
-            if (fallback is None or depth > fallback[1]) and prepared.covers(point):
+        for unit_id, depth, geom in above:
+            if (fallback is None or depth > fallback[1]) and shapely.intersects_xy(geom, lng, lat):
                 fallback = (unit_id, depth)
         if fallback is not None:
             return Located(fallback[0], False)

@@ -11,6 +11,7 @@ from apps.cases.media_urls import media_url
 from apps.cases.models import Case, CaseEvent, Media, Party, Status
 from apps.cases.next_steps import next_step
 from apps.cases.plates import mask_name, mask_phone
+from apps.cases.selectors import related_rows
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -141,11 +142,11 @@ def owner_case_data(case: Case) -> dict:
     return {
         "id": case.pk, "receipt_no": case.receipt_no, "status": case.status, "status_label": _label(_CASE_STATUS, case.status),
         "checklist": case.checklist, "location": _location(case), "occurred_at": when(case.occurred_at),
-        "parties": [party_data(p) for p in case.parties.all()],
-        "media": [media_data(m, when) for m in case.media.all()],
+        "parties": [party_data(p) for p in related_rows(case, "parties")],
+        "media": [media_data(m, when) for m in related_rows(case, "media")],
         "unit": unit_summary(case.unit), "inside_jurisdiction": case.inside_jurisdiction,
         "timeline": [{"at": when(e.at), "action": e.action, "status": e.status, "label": _label(_EVENT_STATUS, e.status),
-                      "note": e.note} for e in case.events.all()],
+                      "note": e.note} for e in related_rows(case, "events")],
         "feedback": case.feedback, "next_step": next_step(case), "fraud_warnings": [],
         "created_at": when(case.created_at), "updated_at": when(case.updated_at),
         "submitted_at": when(case.submitted_at), "liability_suggestion": case.liability_suggestion,
