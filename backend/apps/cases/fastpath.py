@@ -36,6 +36,7 @@ import asyncio
 import json
 import logging
 import re
+import weakref
 from datetime import timedelta
 from functools import lru_cache
 
@@ -259,7 +260,7 @@ class OwnerFastPath:
         pool, _ = await self._connections()
         try:
             async with pool.connection() as conn:
-                row = await (await conn.execute(sql, args)).fetchone()
+                row = await (await _cursor(conn, sql).execute(sql, args)).fetchone()
         except Exception as exc:
             # The statement is one autocommit write: it either ran whole or not at all.
             log.warning("owner fast path: draft handed on after %s", type(exc).__name__)
@@ -292,7 +293,7 @@ class OwnerFastPath:
 
     async def _submit_on(self, conn, owner, case_id: int, key: str):
         window = timedelta(days=params.get("fraud_window_days"))
-        row = await (await conn.execute(_READ_SQL, [window, case_id, owner.pk])).fetchone()
+        row = await (await _cursor(conn, _READ_SQL).execute(_READ_SQL, [window, case_id, owner.pk])).fetchone()
         if row is None:
             raise Handover
         case = fastsql.from_json(Case, row[0])
@@ -333,7 +334,7 @@ class OwnerFastPath:
             *(v for row in (*alerts, *warnings, fact) for v in fastsql.insert_values(row, connection=db)),
         ]
         sql = _write_sql(len(alerts), len(warnings), tuple(party_values))
-        written = await (await conn.execute(sql, args)).fetchone()
+        written = await (await _cursor(conn, sql).execute(sql, args)).fetchone()
         if written is None:
             raise Handover  # changed since the read, or submitted by another request: Django decides
         event.pk = written[0]
@@ -447,6 +448,26 @@ async def _photo_rows(conn, case: Case, media: list[Media]) -> signals.PhotoRows
 async def _fetch(conn, queryset) -> list:
     sql, args = queryset.query.sql_with_params()
     return await (await conn.execute(sql, args)).fetchall()
+
+
+# A cursor per connection and statement, kept while the connection lives. `conn.execute()` builds a
+# cursor, and in it the statement's adaptation context, on every call; a cursor that runs the same
+# statement text again keeps both, and with them the dumpers it looked up for the parameters' types.
+# The statements here are a handful of fixed texts (the ORM-compiled photo queries are not kept).
+_CURSORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CURSORS_PER_CONNECTION = 32
+
+
+def _cursor(conn, sql: str):
+    kept = _CURSORS.get(conn)
+    if kept is None:
+        kept = _CURSORS[conn] = {}
+    cursor = kept.get(sql)
+    if cursor is None:
+        cursor = conn.cursor()
+        if len(kept) < _CURSORS_PER_CONNECTION:
+            kept[sql] = cursor
+    return cursor
 
 
 # ---- the pool's connections ------------------------------------------------------------------------
