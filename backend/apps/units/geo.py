@@ -74,7 +74,7 @@ class UnitInfo:
 
 
 class JurisdictionIndex:
-    """Prepared polygons in an STR tree, loaded once per process.
+    """Prepared polygons with their bounding boxes, loaded once per process.
 
     A change to any polygon bumps a version in the shared cache; every process notices within a few
     seconds and reloads, so an admin upload takes effect without a restart.
