@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { exifOrientation, exifSegment } from '@/services/exif'
-import { JFIF, SCAN, exifApp1, jpeg } from './helpers'
+import { JFIF, SCAN, exifApp1, exifWithPixels, jpeg, pixelsOf } from './helpers'
 
 vi.mock('@/api/owner', () => ({ getJssdkConfig: vi.fn() }))
 
@@ -154,6 +154,13 @@ describe('photo orientation fix', () => {
     expect(drawImage).toHaveBeenCalledTimes(1)
     const bytes = new Uint8Array(await redrawn.blob.arrayBuffer())
     expect(exifOrientation(exifSegment(bytes)!)).toBe(1) // drawn upright, tagged upright
+
+    // A camera block with its pixel size: the redrawn photo's block gives the canvas's size.
+    const sized = new File([jpeg(JFIF, exifWithPixels(6, true, 4032, 3024), SCAN)], 'IMG_3.jpg', { type: 'image/jpeg' })
+    const resized = await prepareImage(sized)
+    const block = exifSegment(new Uint8Array(await resized.blob.arrayBuffer()))!
+    expect(exifOrientation(block)).toBe(1)
+    expect(pixelsOf(block, true)).toEqual([canvas.width, canvas.height])
     vi.unstubAllGlobals()
   })
 

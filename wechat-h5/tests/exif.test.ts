@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { exifOrientation, exifSegment, readExif, uprightExif, withExif } from '@/services/exif'
-import { EXIF_DATE, JFIF, SCAN, exifApp1, jpeg } from './helpers'
+import { EXIF_DATE, JFIF, SCAN, exifApp1, exifWithPixels, jpeg, pixelsOf } from './helpers'
 
 function orientationOf(segment: Uint8Array, little: boolean): number {
   const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
@@ -45,6 +45,31 @@ describe('uprightExif', () => {
     expect(uprightExif(badOrder)).toBeNull()
     expect(uprightExif(exifApp1(6, true, 4))).toBeNull() // orientation that is not a SHORT
     expect(uprightExif(exifApp1(6, true).slice(0, 16))).toBeNull()
+  })
+})
+
+describe('uprightExif with the redrawn size', () => {
+  it.each([true, false])('writes the new pixel size over the camera\'s (little-endian %s)', (little) => {
+    const segment = exifWithPixels(6, little, 4000, 3000)
+    const upright = uprightExif(segment, { width: 1920, height: 2560 })!
+    expect(exifOrientation(upright)).toBe(1)
+    expect(pixelsOf(upright, little)).toEqual([1920, 2560])
+    expect(pixelsOf(segment, little)).toEqual([4000, 3000]) // the original is not changed
+  })
+
+  it('keeps a SHORT field a SHORT, and leaves one whose value would not fit', () => {
+    const upright = uprightExif(exifWithPixels(1, true, 4000, 3000, [3, 3]), { width: 2560, height: 70000 })!
+    expect(pixelsOf(upright, true)).toEqual([2560, 3000])
+  })
+
+  it('leaves a block without an Exif IFD, or with a broken pointer, as before but upright', () => {
+    const plain = uprightExif(exifApp1(6, true), { width: 10, height: 20 })!
+    expect(plain).toEqual(uprightExif(exifApp1(6, true)))
+    const broken = exifWithPixels(6, true, 4000, 3000)
+    new DataView(broken.buffer).setUint32(10 + 8 + 2 + 12 + 8, 60000, true) // points past the block
+    const fixed = uprightExif(broken, { width: 10, height: 20 })!
+    expect(exifOrientation(fixed)).toBe(1)
+    expect(pixelsOf(fixed, true)).toEqual([4000, 3000])
   })
 })
 

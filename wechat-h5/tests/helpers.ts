@@ -89,3 +89,44 @@ export const SCAN = [0xff, 0xda, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 0xff, 0xd9]
 export function jpeg(...segments: (number[] | Uint8Array)[]): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0xff, 0xd8, ...segments.flatMap((s) => [...s])])
 }
+
+/**
+ * An APP1 EXIF segment with IFD0 = { Orientation, ExifIFDPointer } and an Exif IFD holding
+ * PixelXDimension and PixelYDimension of the given TIFF types (3 SHORT, 4 LONG).
+ */
+export function exifWithPixels(
+  orientation: number, little: boolean, width: number, height: number, types: [number, number] = [4, 4],
+): Uint8Array<ArrayBuffer> {
+  const ifd0 = 8
+  const exifIfd = ifd0 + 2 + 2 * 12 + 4
+  const tiff = new Uint8Array(exifIfd + 2 + 2 * 12 + 4)
+  const view = new DataView(tiff.buffer)
+  view.setUint16(0, little ? 0x4949 : 0x4d4d)
+  view.setUint16(2, 42, little)
+  view.setUint32(4, ifd0, little)
+  const entry = (at: number, tag: number, type: number, value: number) => {
+    view.setUint16(at, tag, little)
+    view.setUint16(at + 2, type, little)
+    view.setUint32(at + 4, 1, little)
+    if (type === 3) view.setUint16(at + 8, value, little)
+    else view.setUint32(at + 8, value, little)
+  }
+  view.setUint16(ifd0, 2, little)
+  entry(ifd0 + 2, 0x0112, 3, orientation)
+  entry(ifd0 + 14, 0x8769, 4, exifIfd)
+  view.setUint16(exifIfd, 2, little)
+  entry(exifIfd + 2, 0xa002, types[0], width)
+  entry(exifIfd + 14, 0xa003, types[1], height)
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff]
+  const length = payload.length + 2
+  return new Uint8Array([0xff, 0xe1, length >> 8, length & 0xff, ...payload])
+}
+
+/** PixelXDimension and PixelYDimension of a segment made by `exifWithPixels`. */
+export function pixelsOf(segment: Uint8Array, little: boolean): [number, number] {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
+  const at = 10 + 8 + 2 + 2 * 12 + 4 + 2 // the Exif IFD's first entry
+  const read = (entry: number) =>
+    view.getUint16(entry + 2, little) === 3 ? view.getUint16(entry + 8, little) : view.getUint32(entry + 8, little)
+  return [read(at), read(at + 12)]
+}

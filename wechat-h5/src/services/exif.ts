@@ -7,7 +7,12 @@
 const SOI = [0xff, 0xd8]
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] // "Exif\0\0"
 const ORIENTATION_TAG = 0x0112
+const EXIF_IFD_TAG = 0x8769
+const PIXEL_X_TAG = 0xa002
+const PIXEL_Y_TAG = 0xa003
 const SHORT = 3
+const LONG = 4
+const TIFF_START = 4 + EXIF_HEADER.length
 
 /** How much of a file to read to find its EXIF block: the block itself is at most 64 KB. */
 export const EXIF_SCAN_BYTES = 128 * 1024
@@ -48,7 +53,7 @@ export function exifSegment(head: Uint8Array): Uint8Array | null {
  */
 function orientationField(segment: Uint8Array): { view: DataView; at: number | null; little: boolean } | null {
   const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength)
-  const tiff = 4 + EXIF_HEADER.length
+  const tiff = TIFF_START
   if (segment.length < tiff + 8) return null
   const order = view.getUint16(tiff)
   if (order !== 0x4949 && order !== 0x4d4d) return null // "II" little-endian, "MM" big-endian
@@ -74,15 +79,49 @@ export function exifOrientation(segment: Uint8Array): number | null {
   return field.at === null ? 1 : field.view.getUint16(field.at, field.little)
 }
 
+/** Where the 12-byte entry of `tag` lies in the IFD at `ifd` (a TIFF offset), or null. */
+function entryOf(view: DataView, ifd: number, tag: number, little: boolean): number | null {
+  const at = TIFF_START + ifd
+  if (at + 2 > view.byteLength) return null
+  const entries = view.getUint16(at, little)
+  if (at + 2 + entries * 12 > view.byteLength) return null
+  for (let i = 0; i < entries; i += 1) {
+    const entry = at + 2 + i * 12
+    if (view.getUint16(entry, little) === tag) return entry
+  }
+  return null
+}
+
+/**
+ * Writes the picture's size into the Exif IFD's PixelXDimension and PixelYDimension, where the
+ * block has them: after a redraw they would still give the camera's size (and a turned photo's
+ * sides swapped). A SHORT field keeps its type when the value fits. Anything it cannot read is
+ * left as it is: the size is informative, the JPEG itself declares the real one.
+ */
+function setPixelSize(view: DataView, little: boolean, width: number, height: number): void {
+  const pointer = entryOf(view, view.getUint32(TIFF_START + 4, little), EXIF_IFD_TAG, little)
+  if (pointer === null || view.getUint16(pointer + 2, little) !== LONG) return
+  const exifIfd = view.getUint32(pointer + 8, little)
+  for (const [tag, value] of [[PIXEL_X_TAG, width], [PIXEL_Y_TAG, height]] as const) {
+    const entry = entryOf(view, exifIfd, tag, little)
+    if (entry === null || view.getUint32(entry + 4, little) !== 1) continue
+    const type = view.getUint16(entry + 2, little)
+    if (type === LONG) view.setUint32(entry + 8, value, little)
+    else if (type === SHORT && value <= 0xffff) view.setUint16(entry + 8, value, little)
+  }
+}
+
 /**
  * A copy of an EXIF segment whose orientation (if it has one) says "upright", or null when the
  * block is malformed: a photo drawn upright and still tagged as turned would be turned twice.
+ * With `size`, the picture as redrawn, the block's pixel dimensions are set to it as well.
  */
-export function uprightExif(segment: Uint8Array): Uint8Array | null {
+export function uprightExif(segment: Uint8Array, size?: { width: number; height: number }): Uint8Array | null {
   const copy = segment.slice()
   const field = orientationField(copy)
   if (!field) return null
   if (field.at !== null) field.view.setUint16(field.at, 1, field.little)
+  if (size) setPixelSize(field.view, field.little, size.width, size.height)
   return copy
 }
 

@@ -16,9 +16,9 @@ function canvasToBlob(canvas: HTMLCanvasElement, quality: number): Promise<Blob 
  * Anything else is redrawn as an upright JPEG (phones store portrait photos
  * sideways with an EXIF rotation flag that some viewers ignore, and a 12 MP
  * photo is more than a weak signal needs), with the original's EXIF block
- * (capture time, GPS position) carried over and tagged upright. Any failure
- * (old WebView, HEIC, no canvas) returns the original untouched: the server
- * keeps whatever bytes it gets.
+ * (capture time, GPS position) carried over, tagged upright and given the new
+ * pixel size. Any failure (old WebView, HEIC, no canvas) returns the original
+ * untouched: the server keeps whatever bytes it gets.
  */
 export async function prepareImage(file: File): Promise<{ blob: Blob; name: string }> {
   const original = { blob: file as Blob, name: file.name || 'photo.jpg' }
@@ -40,7 +40,7 @@ export async function prepareImage(file: File): Promise<{ blob: Blob; name: stri
     if (!ctx) return original
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
     bitmap.close?.()
-    const carried = exif ? uprightExif(exif) : null
+    const carried = exif ? uprightExif(exif, { width: canvas.width, height: canvas.height }) : null
     for (const quality of [0.9, 0.8, 0.65]) {
       const drawn = await canvasToBlob(canvas, quality)
       if (!drawn) return original
