@@ -19,6 +19,8 @@ export interface StatsSummary {
   by_period?: (Figures & { period: string })[]
   by_insurer?: { insurer: string; count: number }[]
   by_hour?: { hour: number; count: number }[]
+  /** Seconds the figures may lag the cases (read from a replica); 0 when read live. */
+  max_delay_s?: number
 }
 
 export type StatsGroup = 'day' | 'week' | 'month'

@@ -386,6 +386,7 @@ const en: DeepPartial<MessageSchema> = {
     k44: 'Not given',
     k45: '{p0}:00',
     k46: 'Accidents',
+    k47: 'These figures come from a read replica and may lag the latest cases by up to {p0} s.',
   },
   audit: {
     k1: 'Search',

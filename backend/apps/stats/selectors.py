@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import add
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
 from apps.common import replicas
@@ -289,4 +290,6 @@ def _summary(query: Query) -> dict:
         "by_period": by_period(query),
         "by_insurer": by_insurer(data),
         "by_hour": by_hour(data),
+        # Read from a replica: the figures may be this many seconds behind the cases (0: read live).
+        "max_delay_s": settings.REPLICA_MAX_LAG_S if replicas.current() else 0,
     }

@@ -47,11 +47,15 @@ def replicated():
     pair.destroy()
 
 
-def _submitted(base: str, token: str) -> int:
+def _summary(base: str, token: str) -> dict:
     r = httpx.get(base + "/api/v1/stats/summary", params={"group": "month"},
                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert r.status_code == 200, r.text
-    return r.json()["totals"]["submitted"]
+    return r.json()
+
+
+def _submitted(base: str, token: str) -> int:
+    return _summary(base, token)["totals"]["submitted"]
 
 
 def _health(base: str) -> dict:
@@ -94,6 +98,8 @@ def test_statistics_come_from_the_replica_and_from_the_primary_when_it_lags_or_i
     admin = staff_token(base)
     before = _submitted(base, admin)
     assert _health(base)["read_replicas"] == "ok"
+    # The answer says how far behind a replica's figures may be (the statistics page shows it).
+    assert _summary(base, admin)["max_delay_s"] == MAX_LAG_S
 
     # Replay paused: the replica no longer follows the primary.
     paused_at = _pause_replay_after_a_fresh_commit(pair)
@@ -112,6 +118,7 @@ def test_statistics_come_from_the_replica_and_from_the_primary_when_it_lags_or_i
     # Further behind than REPLICA_MAX_LAG_S: left out, the primary answers.
     time.sleep(max(0.0, paused_at + MAX_LAG_S + 0.5 - time.monotonic()))
     assert _submitted(base, admin) == before + 1
+    assert _summary(base, admin)["max_delay_s"] == 0  # read live
     assert "audit.export" in _audit_actions(base, admin)
     assert _health(base)["read_replicas"] == "degraded"
 
