@@ -77,19 +77,22 @@ class LoopPool:
                 raise
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
+        taken = False
         try:
             async with asyncio.timeout(self.timeout):
-                return await waiter
+                conn = await waiter
+                taken = True
+                return conn
         except TimeoutError:
             raise PoolTimeout(f"no connection came free in {self.timeout} s") from None
-        except BaseException:
-            # Cancelled after a connection was handed over: pass it on rather than lose it.
-            if waiter.done() and not waiter.cancelled():
-                self.release(waiter.result())
-            raise
         finally:
-            if not waiter.done():
-                waiter.cancel()
+            if not taken:
+                # Timed out or cancelled, possibly after a connection was handed over in the same turn
+                # of the loop: pass that connection on rather than lose it.
+                if not waiter.done():
+                    waiter.cancel()
+                elif not waiter.cancelled() and waiter.exception() is None:
+                    self.release(waiter.result())
 
     def release(self, conn: AsyncConnection) -> None:
         if self.closed or conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:

@@ -260,8 +260,11 @@ def _new_plan(model: type[Model]) -> tuple | None:
         return None
     defaults, computed = {}, []
     for field in model._meta.concrete_fields:
-        value = None if field.has_default() and callable(field.default) else field.get_default()
-        if type(value) in _CONSTANT and not (field.has_default() and callable(field.default)):
+        if field.has_default() and callable(field.default):
+            computed.append(field)
+            continue
+        value = field.get_default()
+        if type(value) in _CONSTANT:
             defaults[field.attname] = value
         else:
             computed.append(field)

@@ -2,6 +2,7 @@
 size limit, connections that come back broken or busy, time-outs, cancelled waiters and closing."""
 
 import asyncio
+import time
 
 import psycopg
 import pytest
@@ -202,3 +203,26 @@ async def test_close_closes_idle_connections_and_those_returned_later():
     assert lent.closed and pool.open_count == 0
     with pytest.raises(PoolTimeout):
         await pool.acquire()
+
+
+async def test_a_connection_handed_over_as_the_wait_times_out_is_not_lost():
+    """The hand-over and the waiter's time-out come due in the same turn of the event loop, the
+    hand-over first: the waiter is cancelled with the connection already given to it. Either it
+    keeps the connection or the connection goes back to the pool; it is never lost."""
+    pool = LoopPool(Counting(), size=1, timeout=0.05)
+    try:
+        held = await pool.acquire()
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time() + 0.05, pool.release, held)
+        waiter = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0)  # queued, its time-out due just after the hand-over
+        time.sleep(0.1)  # the loop is held up until both are due
+        try:
+            conn = await waiter
+        except PoolTimeout:
+            conn = None
+        if conn is not None:
+            pool.release(conn)
+        assert (pool.open_count, pool.idle_count) == (1, 1)
+    finally:
+        await pool.close()
