@@ -42,7 +42,7 @@ class LoopPool:
         self._idle: list[AsyncConnection] = []
         self._waiters: deque[asyncio.Future] = deque()
         self._open = 0  # connections open or being opened
-        self._closing: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()  # connections being closed or opened for a waiter
         self.closed = False
 
     @property
@@ -114,15 +114,15 @@ class LoopPool:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(PoolTimeout("the pool is closed"))
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _discard(self, conn: AsyncConnection) -> None:
         self._open -= 1
         if not conn.closed:
             task = asyncio.ensure_future(conn.close())
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         self._wake_one()
 
     def _wake_one(self) -> None:
@@ -131,8 +131,8 @@ class LoopPool:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 task = asyncio.ensure_future(self._open_for(waiter))
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
                 return
 
     async def _open_for(self, waiter: asyncio.Future) -> None:
