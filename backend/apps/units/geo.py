@@ -84,7 +84,6 @@ class JurisdictionIndex:
         self._lock = threading.Lock()
         self._loaded_version: object = None
         self._checked_at = 0.0
-        self._loaded = False  # some unit has a polygon
         # (entries, fallback unit id); entries: (bounding box min x, min y, max x, max y, unit id, depth,
         # whether it handles the cases in its polygon (county level and below), prepared geometry)
         self._index: tuple = ([], None)
@@ -115,7 +114,7 @@ class JurisdictionIndex:
         now = time.monotonic()
         version = self._current_version()
         self._checked_at = now
-        if version == self._loaded_version and self._loaded:
+        if version == self._loaded_version and self._index[0]:
             return
         with self._lock:
             self._load(version)
@@ -143,14 +142,13 @@ class JurisdictionIndex:
             entries.append((*geom.bounds, unit.pk, unit.level, unit.kind not in ABOVE_COUNTY, geom))
         # One attribute: a lookup on another thread sees the old entries or the new ones, never a mix.
         self._index = (entries, root)
-        self._loaded = bool(entries)
         self._units = {u.pk: UnitInfo(u.pk, u.name, u.adcode, u.phone, u.kind, _chain(u.pk, parents)) for u in units}
         self._loaded_version = version
 
     def fresh(self, margin: float = 1.0) -> bool:
         """Whether the next `margin` seconds of lookups are served from memory, with no look at the
         shared version (code on an event loop must not wait on the cache or the database)."""
-        return (self._loaded_version is not None and self._loaded
+        return (self._loaded_version is not None and bool(self._index[0])
                 and time.monotonic() + margin - self._checked_at < _RECHECK_SECONDS)
 
     def known(self, unit_id: int) -> bool:
